@@ -1,0 +1,45 @@
+"""`gradecli verify`: a CI gate on delivered footage; exit 1 when clips disagree."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from gradecli.cli.common import out_console
+from gradecli.pipeline.verify import verify
+
+
+def verify_cmd(
+    inputs: list[Path] = typer.Argument(..., help="Clips and/or stills to compare."),
+    max_de: float = typer.Option(2.0, "--max-de", help="Largest CIEDE2000 allowed between any pair's mean colours."),
+    frames: int = typer.Option(12, help="Frames sampled per clip."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
+) -> None:
+    """Compare the mean CIELAB colour of every pair of inputs in CIEDE2000; exit 1 if any pair exceeds --max-de."""
+    res = verify(list(inputs), max_de=max_de, frames=frames)
+    if as_json:
+        out_console.print_json(json.dumps(res.to_dict()))
+    else:
+        items = Table(title="mean colour (CIELAB D65)")
+        for col in ("input", "frames", "L*", "a*", "b*"):
+            items.add_column(col, justify="left" if col == "input" else "right")
+        for it in res.items:
+            L, a, b = it.stats.mean
+            items.add_row(it.path, str(it.frames), f"{L:.2f}", f"{a:.2f}", f"{b:.2f}")
+        out_console.print(items)
+        if res.pairs:
+            pairs = Table(title=f"CIEDE2000 between mean colours (max allowed {max_de:g})")
+            for col in ("a", "b", "ΔE00", ""):
+                pairs.add_column(col)
+            for p in res.pairs:
+                ok = p.delta_e00 <= max_de
+                pairs.add_row(p.a, p.b, f"{p.delta_e00:.2f}",
+                              "[green]PASS[/]" if ok else "[red]FAIL[/]")
+            out_console.print(pairs)
+        verdict = "[green]PASS[/]" if res.passed else "[red]FAIL[/]"
+        out_console.print(f"{verdict}: largest ΔE00 {res.max_delta_e00:.2f} (max {max_de:g})")
+    if not res.passed:
+        raise typer.Exit(1)

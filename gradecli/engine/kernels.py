@@ -1,0 +1,225 @@
+"""Frame kernels: apply a colour transform (a LUT) to decoded video frames, plane by plane.
+
+Two kernels, chosen by :func:`make_kernel`:
+
+- :class:`Yuv8TableKernel` for 8-bit planar Y'CbCr in and out (the common case). It folds the
+  stream's Y'CbCr -> R'G'B' conversion, the LUT and the conversion back into one exact table
+  indexed by the packed (Y, Cb, Cr) code, filled lazily for the chroma pairs that occur. A frame
+  then costs one gather per pixel; no swscale round trip, no float maths per pixel.
+- :class:`FloatKernel` for everything else (10/12/16-bit, format changes, RGB sources): Y'CbCr
+  (or RGB) -> float R'G'B' -> LUT -> Y'CbCr at the output's depth and subsampling, in row bands.
+
+Chroma is upsampled by replication and the output chroma of a subsampled block is the mean of its
+pixels' results. Y'CbCr codes whose R'G'B' falls outside 0..1 (sub-blacks, super-whites and the
+out-of-gamut colours that chroma subsampling and compression create) are graded at the nearest
+colour inside the cube, as a LUT requires, and keep their excess over it: the grade moves them by
+the same amount as their in-range neighbour instead of flattening them. So an identity LUT
+reproduces every Y'CbCr code exactly, and a grade never turns compression noise near black or
+white into blotches.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import numpy as np
+
+from gradecli.color.ycbcr import YCbCrSpec, rgb_to_ycbcr, ycbcr_to_rgb
+from gradecli.io.video import PlaneLayout
+
+__all__ = ["ColorFunction", "FloatKernel", "Yuv8TableKernel", "make_kernel"]
+
+#: A colour transform on R'G'B' float arrays (..., 3) in 0..1, e.g. ``Lut.apply``.
+ColorFunction = Callable[[np.ndarray], np.ndarray]
+
+# Packed table entry: U'*4 in bits 0..11, V'*4 in bits 12..23 (room for summing 4 of them),
+# Y' in bits 24..31.
+_U_MASK = 0x000FFF
+
+
+def _graded_keeping_excess(fn: ColorFunction, rgb: np.ndarray) -> np.ndarray:
+    """``fn`` applied to ``rgb`` clipped to 0..1, plus the part of ``rgb`` outside 0..1."""
+    inside = np.clip(rgb, 0.0, 1.0)
+    return np.asarray(fn(inside), dtype=np.float64) + (rgb - inside)
+
+
+def _upsample(c: np.ndarray, log2_w: int, log2_h: int, width: int, height: int) -> np.ndarray:
+    if log2_h:
+        c = np.repeat(c, 1 << log2_h, axis=0)
+    if log2_w:
+        c = np.repeat(c, 1 << log2_w, axis=1)
+    return c[:height, :width]
+
+
+def _block_mean(x: np.ndarray, log2_w: int, log2_h: int) -> np.ndarray:
+    """Mean over (2**log2_h, 2**log2_w) blocks, edge blocks of odd sizes included (float64)."""
+    bh, bw = 1 << log2_h, 1 << log2_w
+    h, w = x.shape
+    if bh == bw == 1:
+        return x.astype(np.float64)
+    ph, pw = -h % bh, -w % bw
+    if ph or pw:
+        x = np.pad(x, ((0, ph), (0, pw)), mode="edge")
+    return x.reshape(x.shape[0] // bh, bh, x.shape[1] // bw, bw).mean(axis=(1, 3))
+
+
+class Yuv8TableKernel:
+    """Exact 8-bit Y'CbCr -> Y'CbCr kernel through a lazily built 2**24-entry table (64 MiB).
+
+    ``fn`` maps R'G'B' float (..., 3) 0..1 to R'G'B'. Input and output share the subsampling.
+    Thread-safe: several frames may be processed at once.
+    """
+
+    def __init__(
+        self, fn: ColorFunction, in_spec: YCbCrSpec, out_spec: YCbCrSpec, layout: PlaneLayout
+    ) -> None:
+        if in_spec.bit_depth != 8 or out_spec.bit_depth != 8 or layout.bit_depth != 8:
+            raise ValueError("Yuv8TableKernel needs 8-bit input and output")
+        self.fn = fn
+        self.in_spec = in_spec
+        self.out_spec = out_spec
+        self.layout = layout
+        self.table = np.zeros(1 << 24, dtype=np.uint32)
+        self._built = np.zeros(1 << 16, dtype=bool)
+        self._lock = threading.Lock()
+        self.entries_built = 0
+
+    def _ensure(self, chroma_index: np.ndarray) -> None:
+        present = np.bincount(chroma_index.ravel(), minlength=1 << 16).astype(bool)
+        if not (present & ~self._built).any():
+            return
+        with self._lock:
+            new = np.flatnonzero(present & ~self._built)
+            if new.size == 0:
+                return
+            # Evaluate in chunks of chroma pairs x all 256 luma codes.
+            for start in range(0, new.size, 4096):
+                pairs = new[start : start + 4096]
+                y = np.arange(256)
+                codes = np.empty((pairs.size, 256, 3), dtype=np.float64)
+                codes[..., 0] = y[None, :]
+                codes[..., 1] = (pairs >> 8)[:, None]
+                codes[..., 2] = (pairs & 0xFF)[:, None]
+                rgb = ycbcr_to_rgb(codes, self.in_spec, clip=False)
+                graded = _graded_keeping_excess(self.fn, rgb)
+                out = rgb_to_ycbcr(graded, self.out_spec, round_codes=False)
+                yq = np.clip(np.rint(out[..., 0]), 0, 255).astype(np.uint32)
+                uq = np.clip(np.rint(out[..., 1] * 4), 0, 1020).astype(np.uint32)
+                vq = np.clip(np.rint(out[..., 2] * 4), 0, 1020).astype(np.uint32)
+                packed = (yq << 24) | (vq << 12) | uq
+                idx = (y[None, :].astype(np.int64) << 16) | pairs[:, None]
+                self.table[idx] = packed
+                self.entries_built += packed.size
+            self._built[new] = True
+
+    def process(self, planes: list[np.ndarray]) -> list[np.ndarray]:
+        """Grade one frame: planes (Y, Cb, Cr) uint8 -> new planes (Y, Cb, Cr) uint8."""
+        y, u, v = planes
+        lw, lh = self.layout.log2_w, self.layout.log2_h
+        h, w = y.shape
+        chroma = (u.astype(np.uint16) << 8) | v
+        self._ensure(chroma)
+        bh, bw = 1 << lh, 1 << lw
+        ch, cw = chroma.shape
+        if h != ch * bh or w != cw * bw:  # odd sizes: replicate the last row/column
+            y = np.pad(y, ((0, ch * bh - h), (0, cw * bw - w)), mode="edge")
+        idx = np.empty((ch, bh, cw, bw), dtype=np.uint32)
+        np.left_shift(y.reshape(ch, bh, cw, bw), 16, out=idx, dtype=np.uint32)
+        idx |= chroma[:, None, :, None]
+        packed = np.take(self.table, idx)
+        y_out = np.ascontiguousarray(
+            packed.view(np.uint8).reshape(ch, bh, cw, bw, 4)[..., 3].reshape(ch * bh, cw * bw)[:h, :w]
+        )
+        # Sum the blocks' packed entries without masking: carries out of the chroma fields only
+        # go upwards into the luma byte, which is not read from the sums.
+        uv = packed[:, 0]
+        for i in range(1, bh):
+            uv = uv + packed[:, i]
+        acc = uv[..., 0]
+        for j in range(1, bw):
+            acc = acc + uv[..., j]
+        n = bh * bw * 4  # each entry holds 4x the code
+        u_out = (((acc & _U_MASK) + n // 2) // n).astype(np.uint8)
+        v_out = ((((acc >> 12) & _U_MASK) + n // 2) // n).astype(np.uint8)
+        return [y_out, u_out, v_out]
+
+
+class FloatKernel:
+    """General kernel: any planar Y'CbCr depth/subsampling (or RGB) in, any planar Y'CbCr out."""
+
+    def __init__(
+        self,
+        fn: ColorFunction,
+        in_spec: YCbCrSpec,
+        out_spec: YCbCrSpec,
+        in_layout: PlaneLayout | None,
+        out_layout: PlaneLayout,
+        band_rows: int = 128,
+    ) -> None:
+        self.fn = fn
+        self.in_spec = in_spec
+        self.out_spec = out_spec
+        self.in_layout = in_layout
+        self.out_layout = out_layout
+        self.band_rows = band_rows
+
+    def _rgb_from_planes(self, planes: list[np.ndarray]) -> np.ndarray:
+        y, u, v = planes
+        h, w = y.shape
+        lay = self.in_layout
+        assert lay is not None
+        codes = np.empty((h, w, 3), dtype=np.float32)
+        codes[..., 0] = y
+        codes[..., 1] = _upsample(u, lay.log2_w, lay.log2_h, w, h)
+        codes[..., 2] = _upsample(v, lay.log2_w, lay.log2_h, w, h)
+        return ycbcr_to_rgb(codes, self.in_spec, clip=False)
+
+    def _planes_from_rgb(self, rgb: np.ndarray) -> list[np.ndarray]:
+        out = rgb_to_ycbcr(_graded_keeping_excess(self.fn, rgb), self.out_spec, round_codes=False)
+        hi = self.out_spec.max_code
+        dt = self.out_layout.dtype
+        lw, lh = self.out_layout.log2_w, self.out_layout.log2_h
+        planes = [np.clip(np.rint(out[..., 0]), 0, hi).astype(dt)]
+        for c in (1, 2):
+            planes.append(np.clip(np.rint(_block_mean(out[..., c], lw, lh)), 0, hi).astype(dt))
+        return planes
+
+    def process(self, planes: list[np.ndarray]) -> list[np.ndarray]:
+        """Grade a planar Y'CbCr frame given as (Y, Cb, Cr) planes."""
+        lay = self.in_layout
+        assert lay is not None
+        # Bands whose height is a multiple of both subsampling factors.
+        step = max(self.band_rows, 1 << max(lay.log2_h, self.out_layout.log2_h))
+        step -= step % (1 << max(lay.log2_h, self.out_layout.log2_h))
+        h = planes[0].shape[0]
+        parts: list[list[np.ndarray]] = []
+        for r0 in range(0, h, step):
+            r1 = min(h, r0 + step)
+            c0, c1 = r0 >> lay.log2_h, -(-r1 >> lay.log2_h)
+            band = [planes[0][r0:r1], planes[1][c0:c1], planes[2][c0:c1]]
+            parts.append(self._planes_from_rgb(self._rgb_from_planes(band)))
+        return [np.concatenate([p[i] for p in parts], axis=0) for i in range(3)]
+
+    def process_rgb(self, rgb: np.ndarray) -> list[np.ndarray]:
+        """Grade an RGB frame (uint8, or uint16 0..65535) into output Y'CbCr planes."""
+        scale = 255.0 if rgb.dtype == np.uint8 else 65535.0
+        return self._planes_from_rgb(rgb.astype(np.float64) / scale)
+
+
+def make_kernel(
+    fn: ColorFunction,
+    in_spec: YCbCrSpec,
+    in_layout: PlaneLayout | None,
+    out_spec: YCbCrSpec,
+    out_layout: PlaneLayout,
+) -> Yuv8TableKernel | FloatKernel:
+    """The fastest exact kernel for this input/output combination."""
+    if (
+        in_layout is not None
+        and in_layout.bit_depth == 8
+        and out_layout.bit_depth == 8
+        and (in_layout.log2_w, in_layout.log2_h) == (out_layout.log2_w, out_layout.log2_h)
+    ):
+        return Yuv8TableKernel(fn, in_spec, out_spec, out_layout)
+    return FloatKernel(fn, in_spec, out_spec, in_layout, out_layout)

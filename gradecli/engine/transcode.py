@@ -1,0 +1,181 @@
+"""Stream a video through a colour transform: decode -> grade -> encode, overlapped in threads.
+
+A decode thread feeds a bounded queue; frames are graded on a small thread pool (numpy releases
+the GIL); the calling thread encodes and muxes in order. Memory is bounded by the queue sizes, not
+by the clip's length. Errors in any thread are re-raised on the calling thread, and the output is
+written to a temporary file that is only renamed into place once everything succeeded.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+
+
+from gradecli.color.ycbcr import YCbCrSpec
+from gradecli.engine.kernels import ColorFunction, FloatKernel, make_kernel
+from gradecli.errors import VideoError
+from gradecli.io.video import (
+    EncodeOptions,
+    InputVideo,
+    OutputVideo,
+    choose_output_format,
+    frame_planes,
+    frame_rgb,
+    new_frame,
+    plane_layout,
+)
+
+__all__ = ["TranscodeResult", "ProgressFn", "transcode"]
+
+#: Called after each encoded frame with (frames done, frames expected or None).
+ProgressFn = Callable[[int, "int | None"], None]
+
+_END = object()
+
+
+@dataclass(frozen=True)
+class TranscodeResult:
+    """What a transcode did."""
+
+    output: Path
+    frames: int
+    pix_fmt: str
+    out_spec: YCbCrSpec
+    kernel: str
+
+
+def _decode_thread(
+    items: Iterator, out: queue.Queue, stop: threading.Event, errors: list[BaseException]
+) -> None:
+    try:
+        for item in items:
+            while not stop.is_set():
+                try:
+                    out.put(item, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if stop.is_set():
+                return
+    except BaseException as e:  # re-raised on the main thread
+        errors.append(e)
+    finally:
+        while True:
+            try:
+                out.put(_END, timeout=0.1)
+                return
+            except queue.Full:
+                if stop.is_set():
+                    return
+
+
+def transcode(
+    src: str | os.PathLike,
+    dst: str | os.PathLike,
+    fn: ColorFunction,
+    options: EncodeOptions | None = None,
+    *,
+    progress: ProgressFn | None = None,
+    workers: int | None = None,
+    queue_size: int = 8,
+) -> TranscodeResult:
+    """Grade every frame of ``src`` with ``fn`` (R'G'B' 0..1 -> R'G'B') and write ``dst``.
+
+    Audio streams are copied; frame rate, time stamps, rotation and colour tags are kept.
+    Raises BadInputError/VideoError; on any error (or Ctrl-C) no file is left at ``dst``.
+    """
+    options = options or EncodeOptions()
+    dst = Path(dst)
+    workers = workers or min(2, os.cpu_count() or 1)
+    with InputVideo(src) as inp:
+        info = inp.info
+        out_fmt = choose_output_format(info, options)
+        out_layout = plane_layout(out_fmt)
+        if out_layout is None:  # pragma: no cover - every encoder format we choose is planar
+            raise VideoError(f"{dst}: unsupported output pixel format {out_fmt}")
+        if out_layout.log2_w and info.width % 2 or out_layout.log2_h and info.height % 2:
+            raise VideoError(
+                f"{info.path}: {info.width}x{info.height} has an odd dimension, which {out_fmt} "
+                f"cannot encode; use --pix-fmt yuv444p (or --codec ffv1)"
+            )
+        in_layout = plane_layout(info.pix_fmt)
+        in_spec = info.ycbcr
+        out_spec = YCbCrSpec(in_spec.matrix, in_spec.full_range, out_layout.bit_depth)
+        kernel = make_kernel(fn, in_spec, in_layout, out_spec, out_layout)
+        out = OutputVideo(dst, inp, options, out_spec, out_fmt)
+        stop = threading.Event()
+        errors: list[BaseException] = []
+        q: queue.Queue = queue.Queue(maxsize=queue_size)
+        decoder = threading.Thread(
+            target=_decode_thread, args=(inp.items(), q, stop, errors), daemon=True,
+            name="gradecli-decode",
+        )
+        pending: queue.SimpleQueue = queue.SimpleQueue()
+        frames = 0
+
+        def grade(frame: av.VideoFrame) -> av.VideoFrame:
+            if in_layout is not None:
+                planes = kernel.process(frame_planes(frame, in_layout))
+            else:
+                assert isinstance(kernel, FloatKernel)
+                planes = kernel.process_rgb(frame_rgb(frame))
+            graded = new_frame(planes, out_layout, info.width, info.height)
+            graded.pts = frame.pts
+            graded.time_base = frame.time_base
+            graded.color_range = 2 if out_spec.full_range else 1
+            return graded
+
+        def drain(limit: int) -> None:
+            nonlocal frames
+            while pending.qsize() > limit:
+                item = pending.get()
+                if isinstance(item, Future):
+                    out.encode(item.result())
+                    frames += 1
+                    if progress:
+                        progress(frames, info.frame_count)
+                else:
+                    out.mux_copy(item)
+
+        try:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gradecli-grade") as pool:
+                decoder.start()
+                while True:
+                    item = q.get()
+                    if item is _END:
+                        break
+                    if isinstance(item, av.VideoFrame):
+                        pending.put(pool.submit(grade, item))
+                    else:
+                        pending.put(item)
+                    drain(workers * 2)
+                if errors:
+                    raise errors[0]
+                drain(0)
+            if frames == 0:
+                raise VideoError(f"{info.path}: contains no decodable video frames")
+            expected = info.frame_count
+            if expected and frames < expected * 0.95 - 1:
+                raise VideoError(
+                    f"{info.path}: only {frames} of {expected} frames could be decoded "
+                    "(truncated or corrupt file)"
+                )
+            out.commit()
+        except BaseException:
+            stop.set()
+            out.abort()
+            raise
+        finally:
+            stop.set()
+            decoder.join(timeout=5)
+    return TranscodeResult(dst, frames, out_fmt, out_spec, type(kernel).__name__)
+
+

@@ -1,0 +1,70 @@
+"""Colour profiles of clips and stills: sampled float-CIELAB statistics.
+
+A profile is plain data (JSON-serialisable) so it can be saved and reused.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from gradecli.color.spaces import rgb_to_lab
+from gradecli.color.stats import LabStats, lab_stats, pool_lab_stats
+from gradecli.engine.sampling import sample_frames
+from gradecli.errors import BadInputError
+from gradecli.io.images import is_image_path, read_image
+from gradecli.io.video import is_video_path, probe_video
+
+__all__ = ["MediaProfile", "analysis_encoding", "profile_media"]
+
+
+def analysis_encoding(matrix: str) -> str:
+    """The RGB encoding in which code values are turned into CIELAB for analysis.
+
+    Stills and BT.601/BT.709 video are read as sRGB-encoded: that is how computer displays and
+    browsers show both, so equal code values compare as equal colours whether they come from a
+    PNG or an H.264 stream. BT.2020 video uses BT.2020 primaries.
+    """
+    return "bt2020" if matrix == "bt2020" else "srgb"
+
+
+@dataclass(frozen=True)
+class MediaProfile:
+    """Colour statistics of one input: ``kind`` is "video" or "image"."""
+
+    path: str
+    kind: str
+    encoding: str
+    frames: int
+    stats: LabStats
+
+    def to_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "encoding": self.encoding,
+            "frames": self.frames,
+            "stats": self.stats.to_dict(),
+        }
+
+
+def profile_media(path: str | os.PathLike, frames: int = 12, max_width: int = 480) -> MediaProfile:
+    """Profile a clip (``frames`` sampled frames) or a still. Raises BadInputError/VideoError."""
+    p = Path(path)
+    if is_image_path(p):
+        img = read_image(p)
+        rgb = img.rgb
+        stride = max(1, int(np.ceil(rgb.shape[1] / max_width)))
+        lab = rgb_to_lab(rgb[::stride, ::stride], "srgb")
+        return MediaProfile(str(p), "image", "srgb", 1, lab_stats(lab))
+    if not is_video_path(p):
+        if not p.exists():
+            raise BadInputError(f"{p}: no such file")
+        raise BadInputError(f"{p}: not a video or image (unknown extension '{p.suffix}')")
+    info = probe_video(p)
+    enc = analysis_encoding(info.ycbcr.matrix)
+    parts = [lab_stats(rgb_to_lab(f.rgb, enc)) for f in sample_frames(p, frames, max_width)]
+    return MediaProfile(str(p), "video", enc, len(parts), pool_lab_stats(parts))
