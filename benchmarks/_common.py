@@ -56,20 +56,47 @@ def make_1080p_clip(seconds: int, name: str | None = None, preset: str = "veryfa
     if path.exists():
         return path
     loops = max(0, -(-seconds // 10) - 1)
-    run([
-        need_ffmpeg(), "-y", "-v", "error", "-stream_loop", str(loops), "-i", str(EXAMPLE_CLIP),
-        "-t", str(seconds), "-vf", "scale=1920:1080:flags=bicubic", "-c:v", "libx264",
-        "-crf", "18", "-preset", preset, "-pix_fmt", "yuv420p", "-color_range", "tv",
-        "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
-        "-an", str(path),
-    ])
+    run(
+        [
+            need_ffmpeg(),
+            "-y",
+            "-v",
+            "error",
+            "-stream_loop",
+            str(loops),
+            "-i",
+            str(EXAMPLE_CLIP),
+            "-t",
+            str(seconds),
+            "-vf",
+            "scale=1920:1080:flags=bicubic",
+            "-c:v",
+            "libx264",
+            "-crf",
+            "18",
+            "-preset",
+            preset,
+            "-pix_fmt",
+            "yuv420p",
+            "-color_range",
+            "tv",
+            "-colorspace",
+            "bt709",
+            "-color_primaries",
+            "bt709",
+            "-color_trc",
+            "bt709",
+            "-an",
+            str(path),
+        ]
+    )
     return path
 
 
 def print_table(title: str, header: list[str], rows: list[list[str]]) -> None:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     print(f"\n{title}")
-    print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     print("  ".join("-" * w for w in widths))
     for r in rows:
-        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)))
+        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)))

@@ -86,8 +86,11 @@ def kernel_rows(lut: Lut, cube: str, repeat: int) -> list[list[str]]:
     t_ours = median_time(lambda: apply_u8(frame, table), repeat=repeat * 4)
     spec = YCbCrSpec("bt709", False, 8)
     codes = rgb_to_ycbcr(frame / 255.0, spec)
-    planes = [codes[..., 0].astype(np.uint8), codes[::2, ::2, 1].astype(np.uint8),
-              codes[::2, ::2, 2].astype(np.uint8)]
+    planes = [
+        codes[..., 0].astype(np.uint8),
+        codes[::2, ::2, 1].astype(np.uint8),
+        codes[::2, ::2, 2].astype(np.uint8),
+    ]
     kernel = Yuv8TableKernel(lut.apply, spec, spec, plane_layout("yuv420p"))
     kernel.process(planes)
     t_yuv = median_time(lambda: kernel.process(planes), repeat=repeat * 4)
@@ -108,11 +111,34 @@ def end_to_end_rows(src: str, cube: str, repeat: int) -> list[list[str]]:
     ff = need_ffmpeg()
     enc = ["-c:v", "libx264", "-crf", "18", "-preset", "medium"]
     cmds = {
-        "ffmpeg re-encode (floor)": [ff, "-y", "-v", "error", "-i", src, *enc, "-c:a", "copy",
-                                     str(OUT / "e2e_plain.mp4")],
-        "ffmpeg lut3d tetrahedral": [ff, "-y", "-v", "error", "-i", src, "-vf",
-                                     f"lut3d=file={cube}:interp=tetrahedral", "-pix_fmt",
-                                     "yuv420p", *enc, "-c:a", "copy", str(OUT / "e2e_ff.mp4")],
+        "ffmpeg re-encode (floor)": [
+            ff,
+            "-y",
+            "-v",
+            "error",
+            "-i",
+            src,
+            *enc,
+            "-c:a",
+            "copy",
+            str(OUT / "e2e_plain.mp4"),
+        ],
+        "ffmpeg lut3d tetrahedral": [
+            ff,
+            "-y",
+            "-v",
+            "error",
+            "-i",
+            src,
+            "-vf",
+            f"lut3d=file={cube}:interp=tetrahedral",
+            "-pix_fmt",
+            "yuv420p",
+            *enc,
+            "-c:a",
+            "copy",
+            str(OUT / "e2e_ff.mp4"),
+        ],
         "gradecli lut apply": gradecli_cmd(src, cube, str(OUT / "e2e_gradecli.mp4")),
     }
     times: dict[str, list[float]] = {k: [] for k in cmds}
@@ -122,8 +148,13 @@ def end_to_end_rows(src: str, cube: str, repeat: int) -> list[list[str]]:
     med = {k: float(np.median(v)) for k, v in times.items()}
     plain, fflut = med["ffmpeg re-encode (floor)"], med["ffmpeg lut3d tetrahedral"]
     return [
-        [name, f"{t:.2f}", f"{t / fflut:.2f}x", f"{t / plain:.2f}x",
-         " ".join(f"{x:.2f}" for x in times[name])]
+        [
+            name,
+            f"{t:.2f}",
+            f"{t / fflut:.2f}x",
+            f"{t / plain:.2f}x",
+            " ".join(f"{x:.2f}" for x in times[name]),
+        ]
         for name, t in med.items()
     ]
 
@@ -152,8 +183,11 @@ def main() -> None:
     write_lut(lut, cube)
     print(f"machine: {resource.getpagesize()} B pages; {ffmpeg_version()}; PyAV {av.__version__}")
 
-    print_table("1. LUT kernel, one 1920x1080 8-bit frame, 33^3 LUT (median)",
-                ["kernel", "ms/frame", "speed vs FFmpeg"], kernel_rows(lut, cube, args.repeat))
+    print_table(
+        "1. LUT kernel, one 1920x1080 8-bit frame, 33^3 LUT (median)",
+        ["kernel", "ms/frame", "speed vs FFmpeg"],
+        kernel_rows(lut, cube, args.repeat),
+    )
 
     src = str(make_1080p_clip(args.seconds))
     print_table(

@@ -123,7 +123,7 @@ def test_grade_matches_reference_maths(tmp_path):
     src = make_clip(tmp_path / "src.mkv", pix_fmt="yuv444p")
 
     def look(rgb):
-        return np.clip(rgb ** 1.3 * np.array([1.1, 1.0, 0.85]), 0, 1)
+        return np.clip(rgb**1.3 * np.array([1.1, 1.0, 0.85]), 0, 1)
 
     out = tmp_path / "out.mkv"
     transcode(src, out, look, EncodeOptions(codec="ffv1"))
@@ -190,7 +190,8 @@ def test_h264_default_output(tmp_path):
     a, b = read_planes(src), read_planes(out)
     assert len(a) == len(b)
     # CRF 18: close, not exact.
-    assert np.mean([np.abs(x[0].astype(int) - y[0]).mean() for x, y in zip(a, b)]) < 1.5
+    errs = [np.abs(x[0].astype(int) - y[0]).mean() for x, y in zip(a, b, strict=True)]
+    assert np.mean(errs) < 1.5
 
 
 def test_untagged_sd_is_assumed_bt601_and_said(tmp_path):

@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 a check failed (verify), 2 bad usage or bad input, 3 an
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 
@@ -42,7 +43,7 @@ def _root(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or notes."),
 ) -> None:
-    STATE.debug = STATE.debug or debug
+    STATE.debug = debug or bool(os.environ.get("GRADECLI_DEBUG"))
     STATE.quiet = quiet
 
 
@@ -53,6 +54,8 @@ app.command("verify")(verify_cmd)
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI with ``argv`` and return the exit code (for tests and ``main``)."""
     command = typer.main.get_command(app)
+    STATE.debug = bool(os.environ.get("GRADECLI_DEBUG"))
+    STATE.quiet = False
     try:
         rv = command.main(args=argv, prog_name="gradecli", standalone_mode=False)
         return rv if isinstance(rv, int) else 0

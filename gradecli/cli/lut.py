@@ -12,8 +12,9 @@ from gradecli.cli.common import err_console, out_console, progress_bar
 from gradecli.io.video import CODECS, EncodeOptions
 from gradecli.pipeline import lut_ops
 
-app = typer.Typer(help="Apply, inspect, convert and fit LUTs (.cube, Hald CLUT .png).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Apply, inspect, convert and fit LUTs (.cube, Hald CLUT .png).", no_args_is_help=True
+)
 
 
 @app.command("apply")
@@ -25,13 +26,19 @@ def apply_cmd(
     codec: str = typer.Option("h264", help=f"Video codec: {', '.join(CODECS)}."),
     crf: int = typer.Option(18, help="Quality for h264/hevc, 0..51 (lower is better)."),
     preset: str = typer.Option("medium", help="Encoder preset for h264/hevc."),
-    pix_fmt: str = typer.Option(None, "--pix-fmt", help="Output pixel format (default: the input's; 10-bit stays 10-bit)."),
+    pix_fmt: str = typer.Option(
+        None, "--pix-fmt", help="Output pixel format (default: the input's; 10-bit stays 10-bit)."
+    ),
 ) -> None:
-    """Grade a clip or a still with a LUT. Audio is copied; colour tags, frame rate and time stamps are kept."""
+    """Grade a clip or a still with a LUT.
+
+    Audio is copied; colour tags, frame rate and time stamps are kept.
+    """
     options = EncodeOptions(codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt)
     with progress_bar(f"grading {input.name}", None) as update:
-        res = lut_ops.apply_lut_file(input, lut, output, interpolation=interpolation,
-                                     encode=options, progress=update)
+        res = lut_ops.apply_lut_file(
+            input, lut, output, interpolation=interpolation, encode=options, progress=update
+        )
     if res.kind == "video" and res.transcode is not None:
         err_console.print(
             f"wrote {res.output} ({res.frames} frames, {res.transcode.pix_fmt}, {codec})"
@@ -58,8 +65,10 @@ def info_cmd(
         ("3D size", str(info.size_3d or "-")),
         ("1D size", str(info.size_1d or "-")),
         ("domain", f"{info.domain[0]} .. {info.domain[1]}"),
-        ("output range", f"{[round(v, 4) for v in info.output_min]} .. "
-                         f"{[round(v, 4) for v in info.output_max]}"),
+        (
+            "output range",
+            f"{[round(v, 4) for v in info.output_min]} .. {[round(v, 4) for v in info.output_max]}",
+        ),
         ("identity", "yes" if info.is_identity else "no"),
     ]
     if info.shaper_domain:

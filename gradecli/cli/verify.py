@@ -14,11 +14,16 @@ from gradecli.pipeline.verify import verify
 
 def verify_cmd(
     inputs: list[Path] = typer.Argument(..., help="Clips and/or stills to compare."),
-    max_de: float = typer.Option(2.0, "--max-de", help="Largest CIEDE2000 allowed between any pair's mean colours."),
+    max_de: float = typer.Option(
+        2.0, "--max-de", help="Largest CIEDE2000 allowed between any pair's mean colours."
+    ),
     frames: int = typer.Option(12, help="Frames sampled per clip."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
 ) -> None:
-    """Compare the mean CIELAB colour of every pair of inputs in CIEDE2000; exit 1 if any pair exceeds --max-de."""
+    """Compare the mean CIELAB colours of all inputs, pair by pair, in CIEDE2000.
+
+    Exits 1 when any pair differs by more than --max-de.
+    """
     res = verify(list(inputs), max_de=max_de, frames=frames)
     if as_json:
         out_console.print_json(json.dumps(res.to_dict()))
@@ -36,8 +41,9 @@ def verify_cmd(
                 pairs.add_column(col)
             for p in res.pairs:
                 ok = p.delta_e00 <= max_de
-                pairs.add_row(p.a, p.b, f"{p.delta_e00:.2f}",
-                              "[green]PASS[/]" if ok else "[red]FAIL[/]")
+                pairs.add_row(
+                    p.a, p.b, f"{p.delta_e00:.2f}", "[green]PASS[/]" if ok else "[red]FAIL[/]"
+                )
             out_console.print(pairs)
         verdict = "[green]PASS[/]" if res.passed else "[red]FAIL[/]"
         out_console.print(f"{verdict}: largest ΔE00 {res.max_delta_e00:.2f} (max {max_de:g})")

@@ -1,32 +1,40 @@
 """Smooth gamut compression of CIELAB colours into an RGB encoding's 0..1 cube.
 
 A colour transform in CIELAB (a Reinhard transfer, a histogram match, ...) can push colours out of
-the RGB cube: L* above 100 or below 0, or more colourfulness than the display can show at that
-lightness. Clipping each RGB channel would shift hues and flatten gradients into bands, so
-:class:`GamutCompression` pulls such colours back smoothly instead:
+the RGB cube: L* above 100 or below 0, or more colourfulness than the display can show. Clipping
+each RGB channel would shift hues and flatten gradients into bands, so :class:`GamutCompression`
+pulls such colours back smoothly instead:
 
 1. **Lightness** gets a soft shoulder below L* = 100 and a soft toe above L* = 0, sized by how far
    the fitted transform overshoots (``l_max - 100`` and ``0 - l_min``): with
    ``w = min(knee * overshoot, max_l_knee)``, L* inside ``[w_lo, 100 - w_hi]`` is unchanged and
    the rest is rolled off with ``tanh`` (continuous, with a continuous slope).
-2. **Saturation** is compressed at constant L* by moving the colour, in linear light, along the
-   straight line towards the neutral grey of the same luminance Y. Mixing with that grey keeps Y
-   (so L* exactly) and the dominant wavelength (the colorimetric hue; the CIELAB hue angle moves
-   by about 1 degree typically, more for saturated blues, where CIELAB's hue lines are known to be
-   curved). The cube is convex in linear light, so every such line leaves it exactly once, at a
-   point known in closed form: with ``d = rgb_lin - Y``, the relative saturation
-   ``r = max_k(d_k / (1 - Y) if d_k > 0 else -d_k / Y)`` is <= 1 exactly for in-gamut colours.
-   Every ``r`` up to ``1 - w`` is unchanged and larger ones become
-   ``1 - w + w tanh((r - 1 + w) / w)``, a soft knee whose asymptote is the cube's surface. The knee
-   width ``w = min(knee * overshoot(L*, h), max_knee)`` follows how far the fitted transform
-   pushes colours out near that lightness and hue, so a transform that stays in gamut (the
-   identity, say) is left exactly as it is, and a strong one gets a wide, gentle knee.
+2. **Saturation** is compressed by moving the colour, in linear light, along the straight line
+   towards a neutral anchor grey. Mixing with a grey keeps the dominant wavelength (the
+   colorimetric hue; the CIELAB hue angle moves by about 1 degree typically, more for saturated
+   blues, where CIELAB's constant-hue lines are known to be curved). The anchor's luminance is
+   ``Y_a = (1 - p) Y + p * 0.18`` with ``p = anchor_pull * C*^2 / (C*^2 + 25^2)``: near-neutral
+   colours (pale highlights, say) are compressed at constant L*, while saturated ones beyond the
+   yellow or cyan cusp lose a little lightness instead of most of their chroma (at constant L*,
+   a pure yellow lifted by 0.25 L* would have to lose 18 units of chroma). The cube is convex in linear light and the anchor lies inside it, so
+   every line leaves the cube exactly once, at a point known in closed form: with
+   ``d = rgb_lin - Y_a``, the relative saturation
+   ``r = max_k(d_k / (1 - Y_a) if d_k > 0 else -d_k / Y_a)`` is <= 1 exactly for in-gamut
+   colours. Every ``r`` up to ``1 - w`` is unchanged and larger ones become
+   ``1 - w + w tanh((r - 1 + w) / w)``, a soft knee whose asymptote is the cube's surface.
 
-   (Why not reduce CIELAB chroma along a ray of constant L* and CIELAB hue? Because such rays are
-   not guaranteed to leave the cube once: near the yellow corner, at L* 96-97 and h 102-104
-   degrees, a ray leaves the sRGB cube at C* 27 and re-enters it at C* 95, so "the largest
-   in-gamut chroma at (L*, h)" is ill-defined there, and a tabulated boundary is costly and
-   inexact. The linear-light line is exact, closed-form and fast.)
+   The knee is sized in CIELAB units: ``overshoot(L*, h)`` is how far (CIELAB distance, beyond a
+   tolerance) the fitted transform pushes colours out near that lightness and hue, and
+   ``w = min(knee * overshoot / D_s, max_knee)`` with ``D_s`` the CIELAB distance from the anchor
+   to the surface along the colour's line (about ``|lab - lab_anchor| / r``). So a transform that
+   stays in gamut (the identity, say) is left exactly as it is, one that overshoots by a little
+   barely changes saturated colours, and a strong one gets a wide, gentle knee.
+
+   (Why not reduce CIELAB chroma along a ray of constant L* and CIELAB hue, with a tabulated
+   boundary? Such rays do not always leave the cube once: near the yellow corner, at L* 96-97 and
+   h 102-104 degrees, a ray leaves the sRGB cube at C* 27 and re-enters it at C* 95, so "the
+   largest in-gamut chroma at (L*, h)" is ill-defined there; a table is also costly and inexact.
+   The linear-light line is exact, closed-form and fast.)
 3. What is left outside 0..1 after that is rounding error only; RGB is clipped to 0..1.
 
 Units: CIELAB D65 with L* 0..100, hue angles in degrees; RGB is non-linear code values 0..1 in the
@@ -54,6 +62,15 @@ __all__ = [
 _OVERSHOOT_L_BINS = 10
 _OVERSHOOT_H_BINS = 24
 _TINY = 1e-12
+#: Luminance of the mid grey the compression anchor is pulled towards (L* 49.5).
+ANCHOR_Y = 0.18
+#: CIELAB chroma at which the anchor is pulled half of ``anchor_pull`` towards mid grey.
+ANCHOR_CHROMA = 25.0
+#: L* range over which the pull fades in (smoothstep): only colours lighter than the red,
+#: magenta and blue cusps, where the yellow, cyan and green cusps are, are pulled.
+ANCHOR_L_RANGE = (70.0, 95.0)
+_EPSILON = 216 / 24389
+_KAPPA = 24389 / 27
 
 
 def _encoding_name(encoding: str) -> str:
@@ -71,24 +88,52 @@ def _grey_rgb(encoding: str) -> np.ndarray:
     return get_encoding(encoding).xyz_to_rgb @ D65_XYZ
 
 
-def _saturation(lin: np.ndarray, Y: np.ndarray, grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(r, d): relative saturation (<= 1 inside the cube) and the offset from the equal-Y grey."""
-    anchor = Y[..., None] * grey
+def _y_to_l(Y: np.ndarray) -> np.ndarray:
+    """Relative luminance Y (0..1) -> CIE L*."""
+    return np.where(Y > _EPSILON, 116 * np.cbrt(Y) - 16, _KAPPA * Y)
+
+
+def _anchor_y(Y: np.ndarray, L: np.ndarray, chroma: np.ndarray, pull: float) -> np.ndarray:
+    """Anchor luminance: the colour's own Y, pulled to mid grey for light, saturated colours.
+
+    ``Y`` luminance, ``L`` its L* (0..100), ``chroma`` CIELAB C*; ``pull`` 0..1.
+    """
+    y = np.clip(Y, 0.0, 1.0)
+    if pull == 0:
+        return y
+    lo, hi = ANCHOR_L_RANGE
+    t = np.clip((L - lo) / (hi - lo), 0.0, 1.0)
+    c2 = np.square(chroma)
+    p = pull * c2 / (c2 + ANCHOR_CHROMA**2) * (t * t * (3 - 2 * t))
+    return y + p * (ANCHOR_Y - y)
+
+
+def _saturation(
+    lin: np.ndarray, y_anchor: np.ndarray, grey: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(r, d, anchor): relative saturation (<= 1 inside the cube), offset from the anchor grey."""
+    anchor = y_anchor[..., None] * grey
     d = lin - anchor
     room_up = np.maximum(1.0 - anchor, _TINY)
     room_down = np.maximum(anchor, _TINY)
     r = np.max(np.where(d > 0, d / room_up, -d / room_down), axis=-1)
-    return r, d
+    return r, d, anchor
 
 
-def relative_saturation(lab: np.ndarray, encoding: str = "bt709") -> np.ndarray:
-    """How far CIELAB colours (..., 3) reach towards the RGB cube's surface at their luminance.
+def relative_saturation(
+    lab: np.ndarray, encoding: str = "bt709", anchor_pull: float = 0.5
+) -> np.ndarray:
+    """How far CIELAB colours (..., 3) reach towards the RGB cube's surface (see module doc).
 
-    0 for neutral greys, 1 on the surface (at constant luminance, in linear light), above 1
-    outside. Requires 0 <= L* <= 100 to be meaningful (outside, the value is huge).
+    0 for the anchor grey, 1 on the surface of the cube, above 1 outside. Meaningful for
+    0 <= L* <= 100 (outside, lightness is clamped for the anchor only).
     """
     lin, Y = _linear_rgb(lab, encoding)
-    return _saturation(lin, Y, _grey_rgb(encoding))[0]
+    return _saturation(
+        lin,
+        _anchor_y(Y, lab[..., 0], np.hypot(lab[..., 1], lab[..., 2]), anchor_pull),
+        _grey_rgb(encoding),
+    )[0]
 
 
 def in_gamut(lab: np.ndarray, encoding: str = "bt709", tol: float = 1e-9) -> np.ndarray:
@@ -130,11 +175,13 @@ class GamutCompression:
       (``l_min <= 0``, ``l_max >= 100``); they size the toe and the shoulder.
     - ``overshoot``: a 10 x 24 table (lightness bins of 10 L*, CIELAB hue bins of 15 degrees,
       values at the bin centres, interpolated bilinearly) of how far the expected colours reach
-      beyond the cube, as relative saturation minus 1 (0 = they stay inside).
+      beyond the cube, in CIELAB units (0 = they stay inside, or nearly).
     - ``knee``: knee width per unit of overshoot (dimensionless, > 0).
     - ``max_knee``: largest saturation knee width (0..1); colours with relative saturation below
       ``1 - max_knee`` are never changed.
     - ``max_l_knee``: largest toe / shoulder width in L* units (0..50).
+    - ``anchor_pull``: 0..1, how far the anchor's luminance is pulled from the colour's towards
+      mid grey (0 = compress at constant L*).
     """
 
     encoding: str = "bt709"
@@ -144,6 +191,7 @@ class GamutCompression:
     knee: float = 1.0
     max_knee: float = 0.4
     max_l_knee: float = 25.0
+    anchor_pull: float = 0.5
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "encoding", _encoding_name(self.encoding))
@@ -152,10 +200,15 @@ class GamutCompression:
             raise BadInputError(
                 f"gamut overshoot must be a finite {_OVERSHOOT_L_BINS}x{_OVERSHOOT_H_BINS} table"
             )
-        if not (0 < self.max_knee < 1 and self.knee > 0 and 0 <= self.max_l_knee <= 50):
+        if not (
+            0 < self.max_knee < 1
+            and self.knee > 0
+            and 0 <= self.max_l_knee <= 50
+            and 0 <= self.anchor_pull <= 1
+        ):
             raise BadInputError(
-                "gamut knee parameters out of range (knee > 0, 0 < max_knee < 1, "
-                "0 <= max_l_knee <= 50)"
+                "gamut parameters out of range (knee > 0, 0 < max_knee < 1, "
+                "0 <= max_l_knee <= 50, 0 <= anchor_pull <= 1)"
             )
         if not (np.isfinite(self.l_min) and np.isfinite(self.l_max)):
             raise BadInputError("gamut l_min / l_max must be finite")
@@ -171,14 +224,14 @@ class GamutCompression:
         cls,
         encoding: str = "bt709",
         *,
-        overshoot: float = 0.25,
+        overshoot: float = 10.0,
         l_min: float = -10.0,
         l_max: float = 110.0,
         **kwargs: Any,
     ) -> GamutCompression:
         """A compression with the same overshoot everywhere (not sized for a transform).
 
-        ``overshoot`` is relative saturation minus 1 (>= 0); ``l_min`` / ``l_max`` in L*.
+        ``overshoot`` in CIELAB units (>= 0); ``l_min`` / ``l_max`` in L*.
         """
         value = float(max(overshoot, 0.0))
         table = tuple((value,) * _OVERSHOOT_H_BINS for _ in range(_OVERSHOOT_L_BINS))
@@ -191,12 +244,21 @@ class GamutCompression:
         )
 
     @classmethod
-    def fit(cls, lab: np.ndarray, encoding: str = "bt709", **kwargs: Any) -> GamutCompression:
+    def fit(
+        cls,
+        lab: np.ndarray,
+        encoding: str = "bt709",
+        *,
+        tolerance: float = 1.0,
+        **kwargs: Any,
+    ) -> GamutCompression:
         """Size the compression for the colours ``lab`` (..., 3) that a transform produces.
 
         Typically ``lab`` is the transform evaluated on a grid over the RGB cube, so that every
         colour the transform can produce lies among or between the colours it was sized for.
-        Non-finite rows are ignored.
+        The overshoot of a colour is the CIELAB distance a hard clip (onto the surface, along the
+        compression line) would move it, less ``tolerance`` (CIELAB units): overshoots smaller
+        than that get no knee and are simply clipped. Non-finite rows are ignored.
         """
         px = np.asarray(lab, dtype=np.float64).reshape(-1, 3)
         px = px[np.isfinite(px).all(axis=1)]
@@ -206,10 +268,19 @@ class GamutCompression:
         l_max = float(max(px[:, 0].max(), 100.0))
         sized = cls(encoding=encoding, l_min=l_min, l_max=l_max, **kwargs)
         L = sized._compress_lightness(px[:, 0])
-        lin, Y = _linear_rgb(np.stack([L, px[:, 1], px[:, 2]], axis=-1), sized.encoding)
-        r, _ = _saturation(lin, Y, sized._grey)
-        # Near black and white any tint is "far out"; the knee is capped by max_knee anyway.
-        over = np.clip(r - 1.0, 0.0, 10.0)
+        lab_l = np.stack([L, px[:, 1], px[:, 2]], axis=-1)
+        lin, Y = _linear_rgb(lab_l, sized.encoding)
+        grey = sized._grey  # type: ignore[attr-defined]
+        r, d, anchor = _saturation(
+            lin, _anchor_y(Y, L, np.hypot(px[:, 1], px[:, 2]), sized.anchor_pull), grey
+        )
+        # Distance a hard clip (onto the surface, along the same line) would move each colour.
+        clipped = anchor + np.minimum(1.0, 1.0 / np.maximum(r, _TINY))[..., None] * d
+        enc = get_encoding(sized.encoding)
+        dist = np.linalg.norm(
+            xyz_to_lab(np.clip(clipped, 0, 1) @ enc.rgb_to_xyz.T) - lab_l, axis=-1
+        )
+        over = np.where(r > 1.0, np.clip(dist - tolerance, 0.0, 200.0), 0.0)
         li = np.clip((L / (100.0 / _OVERSHOOT_L_BINS)).astype(np.intp), 0, _OVERSHOOT_L_BINS - 1)
         h = _hue_deg(px)
         hj = np.clip((h / (360.0 / _OVERSHOOT_H_BINS)).astype(np.intp), 0, _OVERSHOOT_H_BINS - 1)
@@ -240,7 +311,7 @@ class GamutCompression:
         return -_soft_knee(-out, w_lo, 0.0)
 
     def _knee_width(self, L: np.ndarray, h: np.ndarray) -> np.ndarray:
-        """Saturation knee width (0..max_knee) at lightness ``L`` and CIELAB hue ``h`` (deg)."""
+        """Knee width in CIELAB units at lightness ``L`` and CIELAB hue ``h`` (degrees)."""
         table = self._table  # type: ignore[attr-defined]
         dl = 100.0 / _OVERSHOOT_L_BINS
         dh = 360.0 / _OVERSHOOT_H_BINS
@@ -253,7 +324,7 @@ class GamutCompression:
         over = (table[i, j] * (1 - fv) + table[i, j + 1] * fv) * (1 - fu) + (
             table[i + 1, j] * (1 - fv) + table[i + 1, j + 1] * fv
         ) * fu
-        return np.minimum(self.knee * over, self.max_knee)
+        return self.knee * over
 
     def compress_linear(self, lab: np.ndarray) -> np.ndarray:
         """CIELAB (..., 3) -> linear RGB (..., 3) inside 0..1, compressed smoothly."""
@@ -261,12 +332,28 @@ class GamutCompression:
         if lab.shape[-1:] != (3,):
             raise BadInputError(f"expected CIELAB shaped (..., 3), got {lab.shape}")
         L = self._compress_lightness(lab[..., 0])
-        lin, Y = _linear_rgb(np.stack([L, lab[..., 1], lab[..., 2]], axis=-1), self.encoding)
-        r, d = _saturation(lin, Y, self._grey)  # type: ignore[attr-defined]
-        w = self._knee_width(L, _hue_deg(lab))
-        r_new = _soft_knee(r, w, 1.0)
-        scale = np.where(r > 0, r_new / np.where(r > 0, r, 1.0), 1.0)
-        out = Y[..., None] * self._grey + scale[..., None] * d  # type: ignore[attr-defined]
+        a, b = lab[..., 1], lab[..., 2]
+        lin, Y = _linear_rgb(np.stack([L, a, b], axis=-1), self.encoding)
+        chroma = np.hypot(a, b)
+        y_anchor = _anchor_y(Y, L, chroma, self.anchor_pull)
+        r, d, anchor = _saturation(lin, y_anchor, self._grey)  # type: ignore[attr-defined]
+        # Only colours with r beyond the widest possible knee can change.
+        idx = np.flatnonzero(r.ravel() > 1.0 - self.max_knee)
+        if len(idx) == 0:
+            return np.clip(lin, 0.0, 1.0)
+        out = lin.reshape(-1, 3).copy()
+        r_k = r.ravel()[idx]
+        L_k = L.ravel()[idx]
+        lab_k = lab.reshape(-1, 3)[idx]
+        w_lab = self._knee_width(L_k, _hue_deg(lab_k))
+        # CIELAB distance from the anchor to the surface along this colour's line, about
+        # |lab - lab_anchor| / r (exact in the limit of a straight line in CIELAB).
+        l_anchor = _y_to_l(y_anchor.ravel()[idx])
+        dist = np.sqrt((L_k - l_anchor) ** 2 + np.square(chroma.ravel()[idx]))
+        w = np.minimum(w_lab / np.maximum(dist / r_k, 1e-6), self.max_knee)
+        scale = _soft_knee(r_k, w, 1.0) / r_k
+        out[idx] = anchor.reshape(-1, 3)[idx] + scale[:, None] * d.reshape(-1, 3)[idx]
+        out = out.reshape(lin.shape)
         return np.clip(out, 0.0, 1.0)
 
     def compress_lab(self, lab: np.ndarray) -> np.ndarray:
@@ -295,6 +382,7 @@ class GamutCompression:
             "knee": float(self.knee),
             "max_knee": float(self.max_knee),
             "max_l_knee": float(self.max_l_knee),
+            "anchor_pull": float(self.anchor_pull),
         }
 
     @classmethod
@@ -309,17 +397,18 @@ class GamutCompression:
                 knee=float(d.get("knee", 1.0)),
                 max_knee=float(d.get("max_knee", 0.4)),
                 max_l_knee=float(d.get("max_l_knee", 25.0)),
+                anchor_pull=float(d.get("anchor_pull", 0.5)),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise BadInputError(f"malformed gamut compression parameters: {exc}") from None
 
 
 def soft_gamut_map(
-    lab: np.ndarray, encoding: str = "bt709", *, overshoot: float = 0.25
+    lab: np.ndarray, encoding: str = "bt709", *, overshoot: float = 10.0
 ) -> np.ndarray:
     """CIELAB (..., 3) -> RGB 0..1 with a fixed smooth compression (see :class:`GamutCompression`).
 
     For colours from an unknown source; a fitted transform carries its own, sized compression.
-    ``overshoot`` (>= 0) sizes the saturation knee as if colours reached that far out.
+    ``overshoot`` (CIELAB units, >= 0) sizes the knee as if colours reached that far out.
     """
     return GamutCompression.fixed(encoding, overshoot=overshoot)(lab)

@@ -29,9 +29,11 @@ coarse-to-fine preconditioned conjugate gradient.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
 
 from gradecli.errors import BadInputError
@@ -55,3 +57,402 @@ DEFAULT_MAX_SAMPLES = 4_000_000
 MIN_PIXELS = 16
 #: Default strength of the pull towards identity at nodes far from all data.
 DEFAULT_IDENTITY_PULL = 1e-6
+
+
+# --------------------------------------------------------------------------------------------------
+# public API
+
+
+def fit_lut_table(
+    before: np.ndarray,
+    after: np.ndarray,
+    size: int = 33,
+    *,
+    smoothness: float = DEFAULT_SMOOTHNESS,
+    weights: np.ndarray | None = None,
+    max_samples: int | None = DEFAULT_MAX_SAMPLES,
+    identity_pull: float = DEFAULT_IDENTITY_PULL,
+    tol: float = 1e-6,
+    seed: int = 0,
+) -> np.ndarray:
+    """Fit the 3D LUT table that maps ``before`` to ``after``.
+
+    Parameters
+    ----------
+    before, after:
+        Float arrays of the same shape ``(..., 3)``: the RGB code values (non-linear, as stored in
+        the image or video, 0..1) of the same pixels before and after the grade. ``before`` is
+        clipped to the LUT domain 0..1; ``after`` may leave it (it is fitted as given).
+    size:
+        Number of grid nodes per axis (>= 2); 33 is the usual size, 65 a fine one.
+    smoothness:
+        ``lambda``, the weight of the thin-plate energy (the integral over the unit cube of the
+        squared second derivatives of the LUT, per channel) relative to the data term, which is the
+        weighted *mean* squared error in code values (0..1 units). So it does not depend on the
+        number of pixels or on ``size``. Larger values give smoother LUTs that follow the pixels
+        less closely; ``0`` is allowed only if every node is constrained by the data or by
+        ``identity_pull``.
+    weights:
+        Optional non-negative per-pixel weights, shape ``before.shape[:-1]`` (e.g. a mask that
+        excludes burnt-in titles or regions graded by a window). They are normalised to sum to 1.
+    max_samples:
+        Use at most this many pixels (a deterministic random subset, seeded by ``seed``); ``None``
+        uses them all. The default keeps a whole 1080p frame.
+    identity_pull:
+        Weight of ``integral (f - identity)^2`` over the cube, a tiny ridge that keeps the problem
+        well posed where no pixel is near (e.g. a grey image says nothing about saturated colours)
+        and stops far extrapolation from running away. Near the data it is negligible.
+    tol:
+        Relative residual at which the conjugate-gradient solve stops.
+    seed:
+        Seed of the pixel subsampling.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 ``(size, size, size, 3)`` table indexed ``[r, g, b]`` (red index first) on the
+        domain 0..1: node ``[i, j, k]`` holds the output for input ``(i, j, k) / (size - 1)``.
+
+    Raises
+    ------
+    BadInputError
+        On mismatched or non-RGB shapes, NaN/inf values, negative weights, fewer than
+        ``MIN_PIXELS`` usable pixels, or bad options.
+
+    Notes
+    -----
+    Cost: ``O(pixels)`` to assemble the normal equations (about 50 ``np.bincount`` passes over the
+    pixels) plus ``O(size**3)`` per multigrid-preconditioned CG iteration, typically 10-25
+    iterations; memory ``O(pixels + size**3)``. About a second for a 1-megapixel pair at size 33
+    on two CPU cores.
+    """
+    size = _check_options(size, smoothness, identity_pull, tol, max_samples)
+    x, y, a = _prepare_pixels(before, after, weights, max_samples, seed)
+    n = size**3
+    k_data, rhs = _normal_equations(x, y, a, size)
+    h3 = 1.0 / (size - 1) ** 3
+    system = k_data + smoothness * _thin_plate(size) + sp.identity(n, format="csr") * (
+        identity_pull * h3
+    )
+    delta = _solve_spd(system.tocsr(), rhs, size, tol)
+    table = _identity_table(size) + delta.reshape(size, size, size, 3)
+    return table
+
+
+def fit_lut(before: np.ndarray, after: np.ndarray, size: int = 33, **kwargs: object) -> Lut:
+    """Fit a :class:`gradecli.color.lut.Lut` (domain 0..1) mapping ``before`` to ``after``.
+
+    A thin wrapper around :func:`fit_lut_table`; ``kwargs`` are passed through.
+    """
+    from gradecli.color.lut import Lut
+
+    table = fit_lut_table(before, after, size, **kwargs)  # type: ignore[arg-type]
+    return Lut(table=table, domain=np.array([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]))
+
+
+# --------------------------------------------------------------------------------------------------
+# input checking
+
+
+def _check_options(
+    size: object, smoothness: float, identity_pull: float, tol: float, max_samples: int | None
+) -> int:
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 2:
+        raise BadInputError(f"LUT size must be an integer >= 2, got {size!r}")
+    if size > 257:
+        raise BadInputError(f"LUT size {size} is too large to fit (at most 257)")
+    for name, value in (("smoothness", smoothness), ("identity_pull", identity_pull)):
+        if not np.isfinite(value) or value < 0:
+            raise BadInputError(f"{name} must be a finite number >= 0, got {value!r}")
+    if smoothness == 0 and identity_pull == 0:
+        raise BadInputError("smoothness and identity_pull cannot both be 0 (the fit is undetermined)")
+    if not (0 < tol < 1):
+        raise BadInputError(f"tol must be in (0, 1), got {tol!r}")
+    if max_samples is not None and max_samples < MIN_PIXELS:
+        raise BadInputError(f"max_samples must be None or >= {MIN_PIXELS}, got {max_samples!r}")
+    return int(size)
+
+
+def _as_rgb(arr: np.ndarray, name: str) -> np.ndarray:
+    try:
+        out = np.asarray(arr, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise BadInputError(f"{name} image must be a numeric array: {exc}") from exc
+    if out.ndim < 1 or out.shape[-1] != 3:
+        raise BadInputError(f"{name} image must have shape (..., 3) (RGB), got {out.shape}")
+    return out
+
+
+def _prepare_pixels(
+    before: np.ndarray,
+    after: np.ndarray,
+    weights: np.ndarray | None,
+    max_samples: int | None,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validate and flatten the pair; returns x, y as (3, P) C-contiguous and weights a (P,)."""
+    xb = _as_rgb(before, "before")
+    ya = _as_rgb(after, "after")
+    if xb.shape != ya.shape:
+        raise BadInputError(
+            f"before and after images must have the same shape, got {xb.shape} and {ya.shape}"
+        )
+    x = xb.reshape(-1, 3)
+    y = ya.reshape(-1, 3)
+    a: np.ndarray | None = None
+    if weights is not None:
+        wa = np.asarray(weights, dtype=np.float64)
+        if wa.shape != xb.shape[:-1]:
+            raise BadInputError(
+                f"weights must have shape {xb.shape[:-1]} (one per pixel), got {wa.shape}"
+            )
+        a = wa.reshape(-1)
+        if not np.isfinite(a).all() or (a < 0).any():
+            raise BadInputError("weights must be finite and >= 0")
+        keep = a > 0
+        if not keep.all():
+            x, y, a = x[keep], y[keep], a[keep]
+    if x.shape[0] < MIN_PIXELS:
+        raise BadInputError(
+            f"too few pixels to fit a LUT: {x.shape[0]} usable, need at least {MIN_PIXELS}"
+        )
+    if max_samples is not None and x.shape[0] > max_samples:
+        rng = np.random.default_rng(seed)
+        pick = np.sort(rng.choice(x.shape[0], size=max_samples, replace=False))
+        x, y = x[pick], y[pick]
+        a = None if a is None else a[pick]
+    if not np.isfinite(x).all():
+        raise BadInputError("before image contains NaN or infinite values")
+    if not np.isfinite(y).all():
+        raise BadInputError("after image contains NaN or infinite values")
+    if a is None:
+        a = np.full(x.shape[0], 1.0 / x.shape[0])
+    else:
+        a = a / a.sum()
+    return np.ascontiguousarray(x.T), np.ascontiguousarray(y.T), a
+
+
+# --------------------------------------------------------------------------------------------------
+# assembly
+
+
+def _identity_table(size: int) -> np.ndarray:
+    ramp = np.linspace(0.0, 1.0, size)
+    r, g, b = np.meshgrid(ramp, ramp, ramp, indexing="ij")
+    return np.stack([r, g, b], axis=-1)
+
+
+def _corner_offsets(size: int) -> list[int]:
+    """Flat-index offsets of a cell's 8 corners, ordered by (dr, dg, db) bits."""
+    return [(dr * size + dg) * size + db for dr in (0, 1) for dg in (0, 1) for db in (0, 1)]
+
+
+def _normal_equations(
+    x: np.ndarray, y: np.ndarray, a: np.ndarray, size: int
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Data term ``A^T W A`` (sparse, 27-point) and ``A^T W (y - x)`` (n, 3) for ``T - identity``.
+
+    Solving for ``D = T - identity`` instead of ``T``: trilinear interpolation reproduces the
+    identity exactly, so ``A I = x`` and the right-hand side is ``A^T W (y - x)``. The entry of
+    ``A^T W A`` between corners ``k`` and ``l`` of the cell with base node ``c`` is
+    ``sum_p a_p w_pk w_pl``; per axis the product of the 1D weights is one of ``(1-u)^2``,
+    ``u (1-u)``, ``u^2``, so 27 ``bincount`` passes over the pixels give all 64 corner pairs.
+    """
+    n = size**3
+    s = np.clip(x, 0.0, 1.0) * (size - 1)
+    i0 = np.minimum(s.astype(np.intp), size - 2)
+    u = s - i0
+    base = (i0[0] * size + i0[1]) * size + i0[2]
+    del s, i0
+
+    # per-axis 1D products, keyed by the sorted corner bits (0,0), (0,1), (1,1)
+    v = 1.0 - u
+    pair = [{(0, 0): v[ax] * v[ax], (0, 1): u[ax] * v[ax], (1, 1): u[ax] * u[ax]} for ax in range(3)]
+    keys = ((0, 0), (0, 1), (1, 1))
+    mass: dict[tuple[tuple[int, int], ...], np.ndarray] = {}
+    for kr in keys:
+        t_r = pair[0][kr] * a
+        for kg in keys:
+            t_rg = t_r * pair[1][kg]
+            for kb in keys:
+                mass[(kr, kg, kb)] = np.bincount(base, t_rg * pair[2][kb], minlength=n)
+    del pair
+
+    bits = [(dr, dg, db) for dr in (0, 1) for dg in (0, 1) for db in (0, 1)]
+    offs = _corner_offsets(size)
+    diags: dict[int, np.ndarray] = {}
+    for ok, kb_ in zip(offs, bits, strict=True):
+        for ol, lb in zip(offs, bits, strict=True):
+            combo = tuple((min(p, q), max(p, q)) for p, q in zip(kb_, lb, strict=True))
+            vals = mass[combo]  # indexed by the cell's base node
+            # entry (base + ok, base + ol); dia format stores it at column base + ol
+            d = diags.get(ol - ok)
+            if d is None:
+                d = diags[ol - ok] = np.zeros(n)
+            d[ol:] += vals[: n - ol]
+    offsets = sorted(diags)
+    k_data = sp.dia_matrix((np.stack([diags[o] for o in offsets]), offsets), shape=(n, n)).tocsr()
+
+    # right-hand side: sum_p a_p w_pk (y_p - x_p) at node base + off_k
+    r = (y - x) * a
+    w_r = [v[0], u[0]]
+    w_g = [v[1], u[1]]
+    w_b = [v[2], u[2]]
+    rhs = np.zeros((3, n))
+    for ok, (dr, dg, db) in zip(offs, bits, strict=True):
+        w = w_r[dr] * w_g[dg] * w_b[db]
+        for c in range(3):
+            rhs[c, ok:] += np.bincount(base, w * r[c], minlength=n)[: n - ok]
+    return k_data, np.ascontiguousarray(rhs.T)
+
+
+@functools.lru_cache(maxsize=4)
+def _thin_plate(size: int) -> sp.csr_matrix:
+    """Discrete thin-plate energy matrix ``R`` on the ``size**3`` grid (flat index, red slowest).
+
+    ``t^T R t ~= integral over the unit cube of f_rr^2 + f_gg^2 + f_bb^2 + 2 (f_rg^2 + f_rb^2 +
+    f_gb^2)`` for the trilinear function ``f`` with node values ``t``: second differences along each
+    axis and mixed first differences, each divided by ``h^2``, squared and summed times the cell
+    volume ``h^3`` (``h = 1 / (size - 1)``), hence the factor ``h^-1``. Zero exactly for affine
+    maps. Cached (do not modify the result).
+    """
+    eye = sp.identity(size, format="csr")
+    ones = np.ones(size)
+    d1 = sp.diags([-ones[:-1], ones[:-1]], [0, 1], shape=(size - 1, size), format="csr")
+    terms: list[tuple[float, sp.csr_matrix]] = []
+    if size >= 3:
+        d2 = sp.diags(
+            [ones[:-2], -2 * ones[:-2], ones[:-2]], [0, 1, 2], shape=(size - 2, size), format="csr"
+        )
+        for ax in range(3):
+            mats = [eye, eye, eye]
+            mats[ax] = d2
+            terms.append((1.0, _kron3(mats)))
+    for ax_a, ax_b in ((0, 1), (0, 2), (1, 2)):
+        mats = [eye, eye, eye]
+        mats[ax_a] = d1
+        mats[ax_b] = d1
+        terms.append((2.0, _kron3(mats)))
+    energy = sum(weight * (d.T @ d) for weight, d in terms)
+    return (energy * float(size - 1)).tocsr()
+
+
+def _kron3(mats: list[sp.csr_matrix]) -> sp.csr_matrix:
+    return sp.kron(sp.kron(mats[0], mats[1], format="csr"), mats[2], format="csr")
+
+
+# --------------------------------------------------------------------------------------------------
+# solver: conjugate gradient preconditioned by a geometric multigrid V-cycle
+
+
+def _interp_1d(n_coarse: int, n_fine: int) -> sp.csr_matrix:
+    """``(n_fine, n_coarse)`` linear interpolation between grids spanning 0..1."""
+    s = np.linspace(0.0, 1.0, n_fine) * (n_coarse - 1)
+    i0 = np.minimum(s.astype(np.intp), n_coarse - 2)
+    f = s - i0
+    rows = np.concatenate([np.arange(n_fine), np.arange(n_fine)])
+    cols = np.concatenate([i0, i0 + 1])
+    return sp.csr_matrix((np.concatenate([1 - f, f]), (rows, cols)), shape=(n_fine, n_coarse))
+
+
+class _Multigrid:
+    """Symmetric V-cycle: Galerkin coarse grids (trilinear prolongation), Chebyshev smoothing.
+
+    Grids halve (33 -> 17 -> 9 -> 5) down to at most ``coarsest`` nodes per axis, where the system
+    is solved by dense Cholesky. The Chebyshev smoother of ``D^-1 A`` targets the upper part of its
+    spectrum, whose top is estimated by a few power iterations; unlike damped Jacobi it needs no
+    damping factor tuned to the (not diagonally dominant) thin-plate stencil.
+    """
+
+    def __init__(self, system: sp.csr_matrix, size: int, coarsest: int = 5, degree: int = 3):
+        self.degree = degree
+        self.levels: list[dict[str, object]] = []
+        mat = system
+        n_axis = size
+        while True:
+            dinv = 1.0 / mat.diagonal()
+            level: dict[str, object] = {"A": mat, "dinv": dinv[:, None]}
+            self.levels.append(level)
+            if n_axis <= coarsest:
+                level["chol"] = scipy.linalg.cho_factor(mat.toarray())
+                break
+            level["lmax"] = 1.1 * _power_lmax(mat, dinv)
+            n_coarse = n_axis // 2 + 1
+            p1 = _interp_1d(n_coarse, n_axis)
+            prolong = _kron3([p1, p1, p1])
+            restrict = prolong.T.tocsr()
+            level["P"], level["R"] = prolong, restrict
+            mat = (restrict @ mat @ prolong).tocsr()
+            n_axis = n_coarse
+
+    def _smooth(self, level: dict[str, object], b: np.ndarray, x: np.ndarray) -> np.ndarray:
+        mat = level["A"]
+        dinv = level["dinv"]
+        lmax = float(level["lmax"])  # type: ignore[arg-type]
+        lmin = lmax / 30.0
+        theta, delta = (lmax + lmin) / 2, (lmax - lmin) / 2
+        sigma = theta / delta
+        rho = 1.0 / sigma
+        r = dinv * (b - mat @ x)  # type: ignore[operator]
+        step = r / theta
+        for _ in range(self.degree):
+            x = x + step
+            r = r - dinv * (mat @ step)  # type: ignore[operator]
+            rho_next = 1.0 / (2.0 * sigma - rho)
+            step = rho_next * rho * step + (2.0 * rho_next / delta) * r
+            rho = rho_next
+        return x
+
+    def _vcycle(self, k: int, b: np.ndarray) -> np.ndarray:
+        level = self.levels[k]
+        if "chol" in level:
+            return scipy.linalg.cho_solve(level["chol"], b)  # type: ignore[arg-type]
+        x = self._smooth(level, b, np.zeros_like(b))
+        r = b - level["A"] @ x  # type: ignore[operator]
+        x = x + level["P"] @ self._vcycle(k + 1, level["R"] @ r)  # type: ignore[operator]
+        return self._smooth(level, b, x)
+
+    def __call__(self, b: np.ndarray) -> np.ndarray:
+        return self._vcycle(0, b)
+
+
+def _power_lmax(mat: sp.csr_matrix, dinv: np.ndarray, iters: int = 12) -> float:
+    """Estimate the largest eigenvalue of ``D^-1 A`` by power iteration (deterministic start)."""
+    v = np.random.default_rng(12345).random(mat.shape[0])
+    lam = 1.0
+    for _ in range(iters):
+        v = dinv * (mat @ v)
+        lam = float(np.linalg.norm(v))
+        if lam == 0:
+            return 1.0
+        v /= lam
+    return lam
+
+
+def _solve_spd(system: sp.csr_matrix, rhs: np.ndarray, size: int, tol: float) -> np.ndarray:
+    """Solve ``system @ X = rhs`` (n, k) by block-diagonal PCG (one CG per column, in lockstep)."""
+    x = np.zeros_like(rhs)
+    bnorm = np.linalg.norm(rhs, axis=0)
+    if not bnorm.any():
+        return x
+    active_tol = tol * np.where(bnorm > 0, bnorm, 1.0)
+    precond = _Multigrid(system, size)
+    r = rhs.copy()
+    z = precond(r)
+    p = z.copy()
+    rz = np.einsum("ij,ij->j", r, z)
+    maxiter = 200
+    for _ in range(maxiter):
+        if (np.linalg.norm(r, axis=0) <= active_tol).all():
+            break
+        ap = system @ p
+        pap = np.einsum("ij,ij->j", p, ap)
+        alpha = np.divide(rz, pap, out=np.zeros_like(rz), where=pap > 0)
+        x += alpha * p
+        r -= alpha * ap
+        z = precond(r)
+        rz_next = np.einsum("ij,ij->j", r, z)
+        beta = np.divide(rz_next, rz, out=np.zeros_like(rz), where=rz > 0)
+        rz = rz_next
+        p = z + beta * p
+    return x

@@ -43,17 +43,13 @@ def srgb_eotf_inverse(lin: np.ndarray) -> np.ndarray:
 def bt709_oetf(lin: np.ndarray) -> np.ndarray:
     """ITU-R BT.709 (and BT.2020) camera OETF: scene linear 0..1 -> code value 0..1."""
     lin = _clip01(lin)
-    return np.where(
-        lin < _BT709_BETA, 4.5 * lin, _BT709_ALPHA * lin**0.45 - (_BT709_ALPHA - 1)
-    )
+    return np.where(lin < _BT709_BETA, 4.5 * lin, _BT709_ALPHA * lin**0.45 - (_BT709_ALPHA - 1))
 
 
 def bt709_oetf_inverse(v: np.ndarray) -> np.ndarray:
     """Inverse of :func:`bt709_oetf`: code value 0..1 -> scene linear 0..1."""
     v = _clip01(v)
-    return np.where(
-        v < 0.081, v / 4.5, ((v + (_BT709_ALPHA - 1)) / _BT709_ALPHA) ** (1 / 0.45)
-    )
+    return np.where(v < 0.081, v / 4.5, ((v + (_BT709_ALPHA - 1)) / _BT709_ALPHA) ** (1 / 0.45))
 
 
 def bt1886_eotf(v: np.ndarray) -> np.ndarray:

@@ -129,7 +129,9 @@ class Yuv8TableKernel:
         idx |= chroma[:, None, :, None]
         packed = np.take(self.table, idx)
         y_out = np.ascontiguousarray(
-            packed.view(np.uint8).reshape(ch, bh, cw, bw, 4)[..., 3].reshape(ch * bh, cw * bw)[:h, :w]
+            packed.view(np.uint8)
+            .reshape(ch, bh, cw, bw, 4)[..., 3]
+            .reshape(ch * bh, cw * bw)[:h, :w]
         )
         # Sum the blocks' packed entries without masking: carries out of the chroma fields only
         # go upwards into the luma byte, which is not read from the sums.

@@ -50,8 +50,10 @@ def sample_frames(
         yielded = 0
         for frame in video.frames():
             if n % step == 0 and (not total or yielded < count):
-                t = float(frame.pts * frame.time_base) if frame.pts is not None else n / float(
-                    info.frame_rate
+                t = (
+                    float(frame.pts * frame.time_base)
+                    if frame.pts is not None
+                    else n / float(info.frame_rate)
                 )
                 if layout is not None:
                     y, u, v = frame_planes(frame, layout)

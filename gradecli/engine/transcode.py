@@ -18,7 +18,6 @@ from pathlib import Path
 
 import av
 
-
 from gradecli.color.ycbcr import YCbCrSpec
 from gradecli.engine.kernels import ColorFunction, FloatKernel, make_kernel
 from gradecli.errors import VideoError
@@ -67,14 +66,13 @@ def _decode_thread(
                 return
     except BaseException as e:  # re-raised on the main thread
         errors.append(e)
-    finally:
-        while True:
-            try:
-                out.put(_END, timeout=0.1)
-                return
-            except queue.Full:
-                if stop.is_set():
-                    return
+    # Always tell the consumer that decoding ended (unless it is gone already).
+    while not stop.is_set():
+        try:
+            out.put(_END, timeout=0.1)
+            break
+        except queue.Full:
+            continue
 
 
 def transcode(
@@ -115,7 +113,9 @@ def transcode(
         errors: list[BaseException] = []
         q: queue.Queue = queue.Queue(maxsize=queue_size)
         decoder = threading.Thread(
-            target=_decode_thread, args=(inp.items(), q, stop, errors), daemon=True,
+            target=_decode_thread,
+            args=(inp.items(), q, stop, errors),
+            daemon=True,
             name="gradecli-decode",
         )
         pending: queue.SimpleQueue = queue.SimpleQueue()
@@ -146,7 +146,9 @@ def transcode(
                     out.mux_copy(item)
 
         try:
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gradecli-grade") as pool:
+            with ThreadPoolExecutor(
+                max_workers=workers, thread_name_prefix="gradecli-grade"
+            ) as pool:
                 decoder.start()
                 while True:
                     item = q.get()
@@ -177,5 +179,3 @@ def transcode(
             stop.set()
             decoder.join(timeout=5)
     return TranscodeResult(dst, frames, out_fmt, out_spec, type(kernel).__name__)
-
-

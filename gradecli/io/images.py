@@ -82,8 +82,9 @@ def read_image(path: str | os.PathLike) -> Image:
     return Image(np.clip(out, 0, 1) if depth == 32 else out, alpha, min(depth, 16), gray)
 
 
-def write_image(path: str | os.PathLike, rgb: np.ndarray, *, bit_depth: int = 8,
-                alpha: np.ndarray | None = None) -> None:
+def write_image(
+    path: str | os.PathLike, rgb: np.ndarray, *, bit_depth: int = 8, alpha: np.ndarray | None = None
+) -> None:
     """Write float R'G'B' 0..1 (H, W, 3) as an image, atomically (temp file, then rename).
 
     ``bit_depth`` 16 is honoured for PNG and TIFF; JPEG and WebP are 8-bit.

@@ -37,7 +37,12 @@ __all__ = [
 ]
 
 #: User-facing codec names -> FFmpeg encoder names.
-CODECS: dict[str, str] = {"h264": "libx264", "hevc": "libx265", "prores": "prores_ks", "ffv1": "ffv1"}
+CODECS: dict[str, str] = {
+    "h264": "libx264",
+    "hevc": "libx265",
+    "prores": "prores_ks",
+    "ffv1": "ffv1",
+}
 #: Containers each codec may be written into, by file extension.
 _CONTAINERS: dict[str, tuple[str, ...]] = {
     "h264": (".mp4", ".mov", ".mkv"),
@@ -48,7 +53,15 @@ _CONTAINERS: dict[str, tuple[str, ...]] = {
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".m4v", ".avi", ".webm", ".mxf", ".ts", ".mts", ".y4m")
 
 # FFmpeg's AVColorSpace codes -> our matrix names.
-_AVCOL_SPC = {1: "bt709", 4: "fcc", 5: "bt601", 6: "bt601", 7: "smpte240m", 9: "bt2020", 10: "bt2020"}
+_AVCOL_SPC = {
+    1: "bt709",
+    4: "fcc",
+    5: "bt601",
+    6: "bt601",
+    7: "smpte240m",
+    9: "bt2020",
+    10: "bt2020",
+}
 _MATRIX_TO_AVCOL_SPC = {"bt709": 1, "fcc": 4, "bt601": 6, "smpte240m": 7, "bt2020": 9}
 _AVCOL_RANGE_LIMITED, _AVCOL_RANGE_FULL = 1, 2
 
@@ -115,8 +128,9 @@ class VideoInfo:
 
     def describe(self) -> str:
         rng = "full" if self.ycbcr.full_range else "limited"
+        fps = float(self.frame_rate)
         return (
-            f"{self.width}x{self.height} {self.codec} {self.pix_fmt} {float(self.frame_rate):g} fps, "
+            f"{self.width}x{self.height} {self.codec} {self.pix_fmt} {fps:g} fps, "
             f"{self.ycbcr.matrix} {rng} range"
         )
 
@@ -139,7 +153,9 @@ def _ffmpeg_reason(e: Exception) -> str:
     return str(msg).split(":", 1)[0] if "]" not in str(msg) else str(msg)
 
 
-def _guess_ycbcr(cc, width: int, height: int, pix_fmt: str, bit_depth: int) -> tuple[YCbCrSpec, list[str]]:
+def _guess_ycbcr(
+    cc, width: int, height: int, pix_fmt: str, bit_depth: int
+) -> tuple[YCbCrSpec, list[str]]:
     assumed: list[str] = []
     matrix = _AVCOL_SPC.get(int(cc.colorspace or 2))
     if matrix is None:
@@ -239,7 +255,7 @@ class InputVideo:
         self.container.close()
 
     def items(self, copy: bool = True) -> Iterator[av.VideoFrame | av.Packet]:
-        """Decoded video frames and (when ``copy``) packets of the copied streams, in demux order."""
+        """Decoded video frames and (with ``copy``) packets of copied streams, in demux order."""
         streams = [self.stream, *self.copy_streams] if copy else [self.stream]
         copy_idx = {s.index for s in self.copy_streams}
         try:
@@ -254,8 +270,7 @@ class InputVideo:
 
     def frames(self) -> Iterator[av.VideoFrame]:
         """Decoded video frames only."""
-        for item in self.items(copy=False):
-            yield item  # type: ignore[misc]
+        yield from self.items(copy=False)  # type: ignore[misc]
 
     def seek_fraction(self, fraction: float) -> None:
         """Seek near ``fraction`` (0..1) of the duration, to the key frame at or before it."""
@@ -289,7 +304,9 @@ def frame_rgb(frame: av.VideoFrame) -> np.ndarray:
     return frame.to_ndarray(format="rgb24" if depth == 8 else "rgb48le")
 
 
-def new_frame(planes: list[np.ndarray], layout: PlaneLayout, width: int, height: int) -> av.VideoFrame:
+def new_frame(
+    planes: list[np.ndarray], layout: PlaneLayout, width: int, height: int
+) -> av.VideoFrame:
     """A new ``av.VideoFrame`` in ``layout.pix_fmt`` holding a copy of ``planes``."""
     frame = av.VideoFrame(width, height, layout.pix_fmt)
     for dst, src in zip(frame_planes(frame, layout), planes, strict=True):

@@ -1,4 +1,4 @@
-"""LUT use cases: apply a LUT to a clip or still, fit one from a before/after pair, convert, inspect."""
+"""LUT use cases: apply a LUT to a clip or still, fit one from a still pair, convert, inspect."""
 
 from __future__ import annotations
 
@@ -71,7 +71,11 @@ def apply_lut_file(
 
 
 def fit_lut_files(
-    before: str | os.PathLike, after: str | os.PathLike, dst: str | os.PathLike, *, size: int = 33,
+    before: str | os.PathLike,
+    after: str | os.PathLike,
+    dst: str | os.PathLike,
+    *,
+    size: int = 33,
     smoothness: float | None = None,
 ) -> Lut:
     """Fit a LUT from a before/after still pair (same size) and write it to ``dst``."""
@@ -91,7 +95,9 @@ def fit_lut_files(
     kw = {} if smoothness is None else {"smoothness": smoothness}
     lut = fit_lut(b.rgb, a.rgb, size=size, **kw)
     lut = Lut(
-        table=lut.table, domain=lut.domain, title=f"gradecli fit {b_p.name} -> {a_p.name}",
+        table=lut.table,
+        domain=lut.domain,
+        title=f"gradecli fit {b_p.name} -> {a_p.name}",
         comments=(f"fitted by gradecli lut fit from {b_p.name} and {a_p.name}",),
     )
     write_lut(lut, out)
@@ -132,8 +138,10 @@ def lut_info(path: str | os.PathLike) -> LutInfo:
     p = check_input(path)
     lut = read_lut(p)
     out = lut.table if lut.table is not None else lut.shaper
-    kind = "1D shaper + 3D" if lut.shaper is not None and lut.table is not None else (
-        "3D" if lut.table is not None else "1D"
+    kind = (
+        "1D shaper + 3D"
+        if lut.shaper is not None and lut.table is not None
+        else ("3D" if lut.table is not None else "1D")
     )
     flat = np.asarray(out).reshape(-1, 3)
     return LutInfo(

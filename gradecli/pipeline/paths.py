@@ -37,5 +37,7 @@ def check_output(path: str | os.PathLike, inputs: list[Path]) -> Path:
             except OSError:
                 same = False
         if same:
-            raise BadInputError(f"{out}: output is the same file as input {src}; refusing to overwrite it")
+            raise BadInputError(
+                f"{out}: output is the same file as input {src}; refusing to overwrite it"
+            )
     return out

@@ -26,6 +26,7 @@ __all__ = [
     "register_map",
     "map_from_dict",
     "cube_grid",
+    "check_strength",
     "DEFAULT_MAX_GAIN",
     "DEFAULT_CHUNK",
 ]
@@ -103,7 +104,8 @@ def cube_grid(n: int = GAMUT_GRID) -> np.ndarray:
     return np.stack(np.meshgrid(axis, axis, axis, indexing="ij"), axis=-1).reshape(-1, 3)
 
 
-def _check_strength(strength: float) -> float:
+def check_strength(strength: float) -> float:
+    """Validate ``strength`` (0..1) and return it as a float; else :class:`BadInputError`."""
     try:
         s = float(strength)
     except (TypeError, ValueError):
@@ -130,7 +132,7 @@ class ColorTransform:
     gamut: GamutCompression | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "strength", _check_strength(self.strength))
+        object.__setattr__(self, "strength", check_strength(self.strength))
         object.__setattr__(self, "encoding", get_encoding(self.encoding).name)
         if self.gamut is None:
             object.__setattr__(self, "gamut", self._size_gamut())

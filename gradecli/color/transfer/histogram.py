@@ -87,7 +87,7 @@ class MonotoneCurve:
 
 
 def _pchip_slopes(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Fritsch-Carlson knot slopes (as scipy's PCHIP) for strictly increasing data; ends = secants."""
+    """Fritsch-Carlson knot slopes (as scipy's PCHIP) for increasing data; ends: secants."""
     h = np.diff(x)
     m = np.diff(y) / h  # all > 0 here
     d = np.empty_like(x)

@@ -40,11 +40,11 @@ from gradecli.errors import BadInputError
 
 __all__ = ["IdtMap", "fit_idt", "sliced_transport"]
 
-DEFAULT_ITERATIONS = 12
+DEFAULT_ITERATIONS = 20
 DEFAULT_LEVELS = 128
-DEFAULT_MAX_SAMPLES = 40_000
+DEFAULT_MAX_SAMPLES = 20_000
 DEFAULT_GRID = (9, 13, 13)
-DEFAULT_SMOOTHNESS = 12.0
+DEFAULT_SMOOTHNESS = 8.0
 DEFAULT_RIDGE = 1e-3
 _BOX_PAD = 4.0  # CIELAB units around the source samples' box
 _MIN_STEP = 1e-3  # merge 1-D quantile knots closer than this (CIELAB units)
@@ -134,7 +134,9 @@ def _diff_1d(n: int, order: int) -> sp.csr_matrix:
     if order == 1:
         return sp.diags([-np.ones(n - 1), np.ones(n - 1)], [0, 1], shape=(n - 1, n), format="csr")
     return sp.diags(
-        [np.ones(n - 2), -2 * np.ones(n - 2), np.ones(n - 2)], [0, 1, 2], shape=(n - 2, n),
+        [np.ones(n - 2), -2 * np.ones(n - 2), np.ones(n - 2)],
+        [0, 1, 2],
+        shape=(n - 2, n),
         format="csr",
     )
 
@@ -179,9 +181,7 @@ def fit_residual_grid(
     m = int(np.prod(shape))
     idx, w = _corner_weights(lab, lo, step, shape)
     n = len(lab)
-    a = sp.csr_matrix(
-        (w.ravel(), idx.ravel(), np.arange(0, 8 * n + 1, 8)), shape=(n, m)
-    )
+    a = sp.csr_matrix((w.ravel(), idx.ravel(), np.arange(0, 8 * n + 1, 8)), shape=(n, m))
     lhs = (a.T @ a) / n + _thin_plate(shape, step, smoothness) + sp.identity(m) * (ridge / m)
     rhs = (a.T @ residual) / n
     sol = spla.splu(sp.csc_matrix(lhs)).solve(np.ascontiguousarray(rhs))
@@ -253,10 +253,24 @@ class IdtMap:
         )
 
 
-def _subsample(px: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-    if len(px) <= n:
-        return px
-    return px[np.sort(rng.choice(len(px), size=n, replace=False))]
+def _subsample_pair(
+    source: np.ndarray, target: np.ndarray, n: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``n`` rows of each, drawn with ``rng``; the same rows where the lengths agree.
+
+    Sharing the draw makes matching a sample to itself exactly the identity (two independent
+    draws from one sample differ by sampling noise, which IDT would faithfully transfer).
+    """
+
+    def draw(length: int) -> np.ndarray | None:
+        return None if length <= n else np.sort(rng.choice(length, size=n, replace=False))
+
+    i_s = draw(len(source))
+    i_t = i_s if len(target) == len(source) else draw(len(target))
+    return (
+        source if i_s is None else source[i_s],
+        target if i_t is None else target[i_t],
+    )
 
 
 def fit_idt(
@@ -296,8 +310,7 @@ def fit_idt(
         )
     rng = np.random.default_rng(seed)
     linear = fit_mkl(source, target, eps=eps, max_gain=max_gain)
-    src = _subsample(source, int(max_samples), rng)
-    tgt = _subsample(target, int(max_samples), rng)
+    src, tgt = _subsample_pair(source, target, int(max_samples), rng)
     start = linear.apply_lab(src)
     moved = sliced_transport(start, tgt, iterations=int(iterations), levels=int(levels), rng=rng)
 
@@ -307,7 +320,13 @@ def fit_idt(
     hi = np.maximum(hi, lo + 2 * _BOX_PAD)
     step = (hi - lo) / (np.asarray(grid_t) - 1)
     residual = fit_residual_grid(
-        src, moved - start, lo, step, grid_t, smoothness=smoothness, ridge=ridge  # type: ignore[arg-type]
+        src,
+        moved - start,
+        lo,
+        step,
+        grid_t,
+        smoothness=smoothness,
+        ridge=ridge,  # type: ignore[arg-type]
     )
     return IdtMap(
         linear=linear,

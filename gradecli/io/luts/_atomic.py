@@ -1,0 +1,42 @@
+"""Atomic file writes for LUT files: a temporary file in the target folder, then ``os.replace``."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from gradecli.errors import BadInputError
+
+__all__ = ["write_atomic"]
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` so that ``path`` is either untouched or complete.
+
+    The bytes go to a temporary file beside ``path`` (same folder, so the final rename is
+    atomic), are flushed to disk, and the file is renamed over ``path``. A file being replaced
+    keeps its permission bits; a new one gets 0644. Raises :class:`BadInputError` naming the file
+    when it cannot be written.
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as e:
+        raise BadInputError(f"{target}: cannot write: {e.strerror or e}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise BadInputError(f"{target}: cannot write: {e.strerror or e}") from None
+        raise

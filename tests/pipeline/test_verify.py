@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gradecli.color.spaces import lab_to_rgb
+from gradecli.errors import BadInputError, VideoError
+from gradecli.io.images import write_image
+from gradecli.pipeline.verify import verify
+from tests.test_video_engine import make_clip
+
+
+def _flat(path, lab):
+    write_image(path, np.broadcast_to(lab_to_rgb(np.array(lab, float)), (16, 16, 3)), bit_depth=16)
+    return path
+
+
+def test_identical_and_different(tmp_path):
+    a = _flat(tmp_path / "a.png", [50, 10, 10])
+    b = _flat(tmp_path / "b.png", [50, 10, 10])
+    c = _flat(tmp_path / "c.png", [60, -5, 20])
+    res = verify([a, b], max_de=0.1)
+    assert res.passed and res.max_delta_e00 < 0.05
+    res = verify([a, b, c], max_de=2.0)
+    assert not res.passed
+    assert len(res.pairs) == 3
+    d = res.to_dict()
+    assert set(d) >= {"items", "pairs", "max_delta_e00", "passed"}
+    assert d["items"][0]["mean_lab"] == pytest.approx([50, 10, 10], abs=0.05)
+    assert d["max_delta_e00"] == max(p["delta_e00"] for p in d["pairs"])
+
+
+def test_video_and_its_frames_agree(tmp_path):
+    clip = make_clip(tmp_path / "c.mkv", frames=6)
+    res = verify([clip, clip])
+    assert res.passed and res.items[0].kind == "video" and res.items[0].frames == 6
+
+
+def test_bad_inputs(tmp_path):
+    with pytest.raises(BadInputError, match="no such file"):
+        verify([tmp_path / "nope.mp4"])
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"junk" * 50)
+    with pytest.raises(VideoError, match="bad.mp4"):
+        verify([bad])
+    txt = tmp_path / "notes.txt"
+    txt.write_text("hello")
+    with pytest.raises(BadInputError, match="not a video or image"):
+        verify([txt])
+    with pytest.raises(BadInputError):
+        verify([])
