@@ -16,12 +16,14 @@ from typer.exceptions import TyperException
 from gradecli import __version__
 from gradecli.cli import lut as lut_cli
 from gradecli.cli.common import STATE, err_console
+from gradecli.cli.grade import grade_cmd
+from gradecli.cli.match import match_cmd
 from gradecli.cli.verify import verify_cmd
 from gradecli.errors import GradeError
 
 app = typer.Typer(
     name="gradecli",
-    help="Batch colour grading of video: LUTs, consistency checks in CIEDE2000.",
+    help="Batch colour grading of video: match clips, grade to a still, LUTs, CIEDE2000 checks.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -47,6 +49,8 @@ def _root(
     STATE.quiet = quiet
 
 
+app.command("match")(match_cmd)
+app.command("grade")(grade_cmd)
 app.add_typer(lut_cli.app, name="lut")
 app.command("verify")(verify_cmd)
 

@@ -1,41 +1,45 @@
 """Smooth gamut compression of CIELAB colours into an RGB encoding's 0..1 cube.
 
 A colour transform in CIELAB (a Reinhard transfer, a histogram match, ...) can push colours out of
-the RGB cube: L* above 100 or below 0, or more colourfulness than the display can show. Clipping
-each RGB channel would shift hues and flatten gradients into bands, so :class:`GamutCompression`
-pulls such colours back smoothly instead:
+the RGB cube: L* above 100 or below 0, or more chroma than the display can show at that lightness
+and hue. Clipping each RGB channel would shift hues and flatten gradients into flat patches and
+bands, so :class:`GamutCompression` pulls such colours back smoothly instead:
 
 1. **Lightness** gets a soft shoulder below L* = 100 and a soft toe above L* = 0, sized by how far
    the fitted transform overshoots (``l_max - 100`` and ``0 - l_min``): with
    ``w = min(knee * overshoot, max_l_knee)``, L* inside ``[w_lo, 100 - w_hi]`` is unchanged and
    the rest is rolled off with ``tanh`` (continuous, with a continuous slope).
-2. **Saturation** is compressed by moving the colour, in linear light, along the straight line
-   towards a neutral anchor grey. Mixing with a grey keeps the dominant wavelength (the
-   colorimetric hue; the CIELAB hue angle moves by about 1 degree typically, more for saturated
-   blues, where CIELAB's constant-hue lines are known to be curved). The anchor's luminance is
-   ``Y_a = (1 - p) Y + p * 0.18`` with ``p = anchor_pull * C*^2 / (C*^2 + 25^2)``: near-neutral
-   colours (pale highlights, say) are compressed at constant L*, while saturated ones beyond the
-   yellow or cyan cusp lose a little lightness instead of most of their chroma (at constant L*,
-   a pure yellow lifted by 0.25 L* would have to lose 18 units of chroma). The cube is convex in linear light and the anchor lies inside it, so
-   every line leaves the cube exactly once, at a point known in closed form: with
-   ``d = rgb_lin - Y_a``, the relative saturation
-   ``r = max_k(d_k / (1 - Y_a) if d_k > 0 else -d_k / Y_a)`` is <= 1 exactly for in-gamut
-   colours. Every ``r`` up to ``1 - w`` is unchanged and larger ones become
-   ``1 - w + w tanh((r - 1 + w) / w)``, a soft knee whose asymptote is the cube's surface.
 
-   The knee is sized in CIELAB units: ``overshoot(L*, h)`` is how far (CIELAB distance, beyond a
+2. **Chroma** is reduced along a straight CIELAB line from the colour towards an anchor grey
+   ``(L_a, 0, 0)``, so the CIELAB hue angle is kept exactly. For dark, mid-tone and near-neutral
+   colours ``L_a = L*`` (constant lightness, which CIEDE2000 and the eye favour). For light,
+   saturated colours the anchor moves towards L* 50:
+   ``L_a = L* + p (50 - L*)``, ``p = anchor_pull * C*^2 / (C*^2 + 25^2) * s(L*)`` with ``s`` a
+   smoothstep from 0 at L* 70 to 1 at L* 95, so colours near the yellow, cyan and green cusps lose
+   a little lightness instead of most of their chroma (at constant L*, a pure yellow lifted by
+   0.25 L* would have to lose 18 units of chroma).
+
+   How far along its line a colour sits is measured by the *relative saturation*
+   ``r = max_k(d_k / (1 - Y) if d_k > 0 else -d_k / Y)``, ``d = rgb_lin - Y`` (linear RGB minus the
+   grey of the same luminance): exactly ``r <= 1`` inside the cube, 0 on the grey axis, continuous.
+   Colours with ``r <= 1 - w`` are unchanged; the others get the target
+   ``r' = 1 - w + w tanh((r - 1 + w) / w)`` (a soft knee whose asymptote is the cube's surface)
+   and move along their line to the point where ``r = r'``, found by a bracketed secant search
+   (Illinois), which stays on the in-gamut side of the root.
+
+   The knee is sized in CIELAB units: ``overshoot(L*, h)`` is how far (CIELAB distance beyond a
    tolerance) the fitted transform pushes colours out near that lightness and hue, and
-   ``w = min(knee * overshoot / D_s, max_knee)`` with ``D_s`` the CIELAB distance from the anchor
-   to the surface along the colour's line (about ``|lab - lab_anchor| / r``). So a transform that
-   stays in gamut (the identity, say) is left exactly as it is, one that overshoots by a little
-   barely changes saturated colours, and a strong one gets a wide, gentle knee.
+   ``w = min(knee * overshoot / D_s, max_knee)`` with ``D_s`` about the CIELAB distance from the
+   anchor to the surface along the colour's line (``|lab - lab_anchor| / r``). A transform that
+   stays in gamut (the identity, say) is left exactly as it is; one that overshoots by a little
+   barely changes saturated colours; a strong one gets a wide, gentle knee.
 
-   (Why not reduce CIELAB chroma along a ray of constant L* and CIELAB hue, with a tabulated
-   boundary? Such rays do not always leave the cube once: near the yellow corner, at L* 96-97 and
-   h 102-104 degrees, a ray leaves the sRGB cube at C* 27 and re-enters it at C* 95, so "the
-   largest in-gamut chroma at (L*, h)" is ill-defined there; a table is also costly and inexact.
-   The linear-light line is exact, closed-form and fast.)
-3. What is left outside 0..1 after that is rounding error only; RGB is clipped to 0..1.
+   Caveat: CIELAB lines of constant hue and lightness do not always leave the RGB cube once. Near
+   the yellow corner (L* 96-97, h 102-104 degrees) such a line leaves the sRGB cube at C* 27 and
+   re-enters it at C* 95. The search still returns an in-gamut point on the line there, but which
+   of the crossings it finds can change abruptly inside that sliver.
+
+3. What is left outside 0..1 after that is rounding error; RGB is clipped to 0..1.
 
 Units: CIELAB D65 with L* 0..100, hue angles in degrees; RGB is non-linear code values 0..1 in the
 encoding's own primaries; "linear" is the encoding's linear light with 1 = diffuse white.
@@ -48,7 +52,7 @@ from typing import Any
 
 import numpy as np
 
-from gradecli.color.spaces import D65_XYZ, get_encoding, lab_to_xyz, xyz_to_lab
+from gradecli.color.spaces import D65_XYZ, get_encoding, lab_to_xyz
 from gradecli.errors import BadInputError
 
 __all__ = [
@@ -62,83 +66,54 @@ __all__ = [
 _OVERSHOOT_L_BINS = 10
 _OVERSHOOT_H_BINS = 24
 _TINY = 1e-12
-#: Luminance of the mid grey the compression anchor is pulled towards (L* 49.5).
-ANCHOR_Y = 0.18
-#: CIELAB chroma at which the anchor is pulled half of ``anchor_pull`` towards mid grey.
-ANCHOR_CHROMA = 25.0
-#: L* range over which the pull fades in (smoothstep): only colours lighter than the red,
-#: magenta and blue cusps, where the yellow, cyan and green cusps are, are pulled.
-ANCHOR_L_RANGE = (70.0, 95.0)
-_EPSILON = 216 / 24389
 _KAPPA = 24389 / 27
+#: Lightness of the grey that light, saturated colours are compressed towards.
+ANCHOR_L = 50.0
+#: CIELAB chroma at which the anchor is pulled half of ``anchor_pull`` of the way.
+ANCHOR_CHROMA = 25.0
+#: L* range over which the pull fades in (smoothstep).
+ANCHOR_L_RANGE = (70.0, 95.0)
+#: Iterations of the bracketed secant (Illinois) search along each compression line.
+SEARCH_ITERATIONS = 12
 
 
 def _encoding_name(encoding: str) -> str:
     return get_encoding(encoding).name
 
 
-def _linear_rgb(lab: np.ndarray, encoding: str) -> tuple[np.ndarray, np.ndarray]:
-    """CIELAB -> (linear RGB unclipped, luminance Y), both float64."""
-    xyz = lab_to_xyz(np.asarray(lab, dtype=np.float64))
-    return xyz @ get_encoding(encoding).xyz_to_rgb.T, xyz[..., 1]
+class _Gauge:
+    """Relative saturation of CIELAB colours in one encoding (see the module docstring)."""
+
+    def __init__(self, encoding: str) -> None:
+        enc = get_encoding(encoding)
+        self.xyz_to_rgb = enc.xyz_to_rgb
+        # Linear RGB of the D65 white (Y = 1): (1, 1, 1) up to the rounding of sRGB's matrix.
+        self.grey = enc.xyz_to_rgb @ D65_XYZ
+
+    def __call__(self, lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(r, linear RGB unclipped) of CIELAB ``lab`` (N, 3)."""
+        xyz = lab_to_xyz(lab)
+        lin = xyz @ self.xyz_to_rgb.T
+        anchor = np.clip(xyz[..., 1], 0.0, 1.0)[..., None] * self.grey
+        d = lin - anchor
+        up = d / np.maximum(1.0 - anchor, _TINY)
+        down = -d / np.maximum(anchor, _TINY)
+        return np.max(np.where(d > 0, up, down), axis=-1), lin
 
 
-def _grey_rgb(encoding: str) -> np.ndarray:
-    """Linear RGB of the D65 white (Y = 1): (1, 1, 1) up to the rounding of sRGB's matrix."""
-    return get_encoding(encoding).xyz_to_rgb @ D65_XYZ
+def relative_saturation(lab: np.ndarray, encoding: str = "bt709") -> np.ndarray:
+    """How far CIELAB colours (..., 3) reach from the grey of their luminance to the cube's surface.
 
-
-def _y_to_l(Y: np.ndarray) -> np.ndarray:
-    """Relative luminance Y (0..1) -> CIE L*."""
-    return np.where(Y > _EPSILON, 116 * np.cbrt(Y) - 16, _KAPPA * Y)
-
-
-def _anchor_y(Y: np.ndarray, L: np.ndarray, chroma: np.ndarray, pull: float) -> np.ndarray:
-    """Anchor luminance: the colour's own Y, pulled to mid grey for light, saturated colours.
-
-    ``Y`` luminance, ``L`` its L* (0..100), ``chroma`` CIELAB C*; ``pull`` 0..1.
+    0 on the grey axis, exactly 1 on the surface of the RGB cube of ``encoding``, above 1 outside
+    (in linear light; meaningful for 0 <= L* <= 100).
     """
-    y = np.clip(Y, 0.0, 1.0)
-    if pull == 0:
-        return y
-    lo, hi = ANCHOR_L_RANGE
-    t = np.clip((L - lo) / (hi - lo), 0.0, 1.0)
-    c2 = np.square(chroma)
-    p = pull * c2 / (c2 + ANCHOR_CHROMA**2) * (t * t * (3 - 2 * t))
-    return y + p * (ANCHOR_Y - y)
-
-
-def _saturation(
-    lin: np.ndarray, y_anchor: np.ndarray, grey: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(r, d, anchor): relative saturation (<= 1 inside the cube), offset from the anchor grey."""
-    anchor = y_anchor[..., None] * grey
-    d = lin - anchor
-    room_up = np.maximum(1.0 - anchor, _TINY)
-    room_down = np.maximum(anchor, _TINY)
-    r = np.max(np.where(d > 0, d / room_up, -d / room_down), axis=-1)
-    return r, d, anchor
-
-
-def relative_saturation(
-    lab: np.ndarray, encoding: str = "bt709", anchor_pull: float = 0.5
-) -> np.ndarray:
-    """How far CIELAB colours (..., 3) reach towards the RGB cube's surface (see module doc).
-
-    0 for the anchor grey, 1 on the surface of the cube, above 1 outside. Meaningful for
-    0 <= L* <= 100 (outside, lightness is clamped for the anchor only).
-    """
-    lin, Y = _linear_rgb(lab, encoding)
-    return _saturation(
-        lin,
-        _anchor_y(Y, lab[..., 0], np.hypot(lab[..., 1], lab[..., 2]), anchor_pull),
-        _grey_rgb(encoding),
-    )[0]
+    lab = np.asarray(lab, dtype=np.float64)
+    return _Gauge(encoding)(lab.reshape(-1, 3))[0].reshape(lab.shape[:-1])
 
 
 def in_gamut(lab: np.ndarray, encoding: str = "bt709", tol: float = 1e-9) -> np.ndarray:
     """Whether CIELAB colours (..., 3) lie inside the RGB cube of ``encoding`` (bool, (...))."""
-    lin, _ = _linear_rgb(lab, encoding)
+    lin = lab_to_xyz(np.asarray(lab, dtype=np.float64)) @ get_encoding(encoding).xyz_to_rgb.T
     return np.all((lin >= -tol) & (lin <= 1 + tol), axis=-1)
 
 
@@ -156,6 +131,102 @@ def _soft_knee(x: np.ndarray, width: np.ndarray | float, top: float) -> np.ndarr
     return np.where(x <= thr, x, np.where(width > 0, rolled, np.minimum(x, top)))
 
 
+def _anchor_l(L: np.ndarray, chroma: np.ndarray, pull: float) -> np.ndarray:
+    """Lightness of the anchor grey: L* itself, pulled towards 50 for light saturated colours."""
+    if pull == 0:
+        return L
+    lo, hi = ANCHOR_L_RANGE
+    t = np.clip((L - lo) / (hi - lo), 0.0, 1.0)
+    c2 = np.square(chroma)
+    p = pull * c2 / (c2 + ANCHOR_CHROMA**2) * (t * t * (3 - 2 * t))
+    return L + p * (ANCHOR_L - L)
+
+
+class _Lines:
+    """Points ``anchor + s * (lab - anchor)`` on N CIELAB lines, with a fused, fast gauge."""
+
+    def __init__(self, gauge: _Gauge, lab: np.ndarray, l_anchor: np.ndarray) -> None:
+        self.gauge = gauge
+        self.base_l = l_anchor
+        self.delta_l = lab[:, 0] - l_anchor
+        self.a = lab[:, 1]
+        self.b = lab[:, 2]
+
+    def points(self, s: np.ndarray, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """CIELAB points (N, 3) at parameters ``s`` on the lines ``rows``."""
+        return np.stack(
+            [self.base_l[rows] + s * self.delta_l[rows], s * self.a[rows], s * self.b[rows]],
+            axis=-1,
+        )
+
+    def r(self, s: np.ndarray) -> np.ndarray:
+        """Relative saturation at line parameters ``s`` (N,) (same as ``_Gauge`` on points)."""
+        fy = (self.base_l + s * self.delta_l + 16.0) / 116.0
+        fx = fy + s * self.a / 500.0
+        fz = fy - s * self.b / 200.0
+        # CIELAB -> XYZ; the linear segment below f = 6/29, as in spaces.lab_to_xyz.
+        x = D65_XYZ[0] * np.where(fx > 6 / 29, fx**3, (116 * fx - 16) / _KAPPA)
+        y = np.where(fy > 6 / 29, fy**3, (116 * fy - 16) / _KAPPA)
+        z = D65_XYZ[2] * np.where(fz > 6 / 29, fz**3, (116 * fz - 16) / _KAPPA)
+        m = self.gauge.xyz_to_rgb
+        yc = np.clip(y, 0.0, 1.0)
+        r = None
+        for k in range(3):
+            lin = m[k, 0] * x + m[k, 1] * y + m[k, 2] * z
+            anchor = yc * self.gauge.grey[k]
+            d = lin - anchor
+            rk = np.where(
+                d > 0, d / np.maximum(1.0 - anchor, _TINY), -d / np.maximum(anchor, _TINY)
+            )
+            r = rk if r is None else np.maximum(r, rk)
+        return r  # type: ignore[return-value]
+
+
+def _search_line(
+    gauge: _Gauge,
+    lab: np.ndarray,
+    l_anchor: np.ndarray,
+    r_start: np.ndarray,
+    r_target: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Find ``s`` in 0..1 with ``r(anchor + s (lab - anchor)) = r_target`` (N,) for each colour.
+
+    ``r_start`` is r at s = 1 (> r_target); at s = 0 (the grey anchor) r = 0 <= r_target.
+    Returns (points on the lines (N, 3), their linear RGB (N, 3)).
+    """
+    lines = _Lines(gauge, lab, l_anchor)
+    lo = np.zeros_like(r_target)
+    hi = np.ones_like(r_target)
+    f_lo = -r_target
+    f_hi = r_start - r_target
+    side = np.zeros(r_target.shape, dtype=np.int8)
+    for _ in range(SEARCH_ITERATIONS):
+        s = lo + (hi - lo) * (-f_lo) / np.maximum(f_hi - f_lo, _TINY)
+        f = lines.r(s) - r_target
+        above = f > 0
+        # Illinois: halve the stale end's value when the same end is replaced twice in a row.
+        f_lo = np.where(above & (side == 1), 0.5 * f_lo, f_lo)
+        f_hi = np.where(~above & (side == -1), 0.5 * f_hi, f_hi)
+        hi = np.where(above, s, hi)
+        f_hi = np.where(above, f, f_hi)
+        lo = np.where(above, lo, s)
+        f_lo = np.where(above, f_lo, f)
+        side = np.where(above, 1, -1).astype(np.int8)
+        if np.all(np.abs(f) < 1e-10):
+            break
+    # Secant point of the final bracket: continuous in the inputs, within ~1e-10 of the root
+    # where the search has converged; where it has not (far out, strongly curved r), the
+    # in-gamut end of the bracket.
+    s = lo + (hi - lo) * (-f_lo) / np.maximum(f_hi - f_lo, _TINY)
+    points = lines.points(s)
+    r, lin = gauge(points)
+    bad = np.flatnonzero(r > r_target + 1e-7)
+    if len(bad):
+        points[bad] = lines.points(lo[bad], bad)
+        lin[bad] = gauge(points[bad])[1]
+    return points, lin
+
+
 def _zero_table() -> tuple[tuple[float, ...], ...]:
     return tuple((0.0,) * _OVERSHOOT_H_BINS for _ in range(_OVERSHOOT_L_BINS))
 
@@ -168,7 +239,7 @@ def _hue_deg(lab: np.ndarray) -> np.ndarray:
 class GamutCompression:
     """A sized smooth gamut compression: CIELAB (..., 3) -> RGB 0..1 (or in-gamut CIELAB).
 
-    Parameters (plain numbers so the object serialises with :meth:`to_dict`):
+    Parameters (plain numbers, so the object serialises with :meth:`to_dict`):
 
     - ``encoding``: the RGB encoding whose cube is the target gamut ("srgb", "bt709", "bt2020").
     - ``l_min`` / ``l_max``: lowest / highest L* the colours to compress are expected to reach
@@ -177,11 +248,11 @@ class GamutCompression:
       values at the bin centres, interpolated bilinearly) of how far the expected colours reach
       beyond the cube, in CIELAB units (0 = they stay inside, or nearly).
     - ``knee``: knee width per unit of overshoot (dimensionless, > 0).
-    - ``max_knee``: largest saturation knee width (0..1); colours with relative saturation below
-      ``1 - max_knee`` are never changed.
+    - ``max_knee``: largest knee width in relative saturation (0..1); colours with relative
+      saturation below ``1 - max_knee`` are never changed (unless outside the L* toe/shoulder).
     - ``max_l_knee``: largest toe / shoulder width in L* units (0..50).
-    - ``anchor_pull``: 0..1, how far the anchor's luminance is pulled from the colour's towards
-      mid grey (0 = compress at constant L*).
+    - ``anchor_pull``: 0..1, how far light saturated colours are compressed towards L* 50 rather
+      than at constant L* (0 = always constant L*).
     """
 
     encoding: str = "bt709"
@@ -191,7 +262,7 @@ class GamutCompression:
     knee: float = 1.0
     max_knee: float = 0.4
     max_l_knee: float = 25.0
-    anchor_pull: float = 0.5
+    anchor_pull: float = 1.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "encoding", _encoding_name(self.encoding))
@@ -214,8 +285,8 @@ class GamutCompression:
             raise BadInputError("gamut l_min / l_max must be finite")
         # Padded copy for periodic hue interpolation: columns -1, 0..23, 24 (bin centres).
         padded = np.concatenate([ov[:, -1:], np.maximum(ov, 0.0), ov[:, :1]], axis=1)
-        object.__setattr__(self, "_table", padded)
-        object.__setattr__(self, "_grey", _grey_rgb(self.encoding))
+        object.__setattr__(self, "_table", np.maximum(padded, 0.0))
+        object.__setattr__(self, "_gauge", _Gauge(self.encoding))
 
     # -- construction -------------------------------------------------------------------------
 
@@ -256,7 +327,7 @@ class GamutCompression:
 
         Typically ``lab`` is the transform evaluated on a grid over the RGB cube, so that every
         colour the transform can produce lies among or between the colours it was sized for.
-        The overshoot of a colour is the CIELAB distance a hard clip (onto the surface, along the
+        A colour's overshoot is the CIELAB distance a hard clip (onto the surface, along its
         compression line) would move it, less ``tolerance`` (CIELAB units): overshoots smaller
         than that get no knee and are simply clipped. Non-finite rows are ignored.
         """
@@ -269,18 +340,21 @@ class GamutCompression:
         sized = cls(encoding=encoding, l_min=l_min, l_max=l_max, **kwargs)
         L = sized._compress_lightness(px[:, 0])
         lab_l = np.stack([L, px[:, 1], px[:, 2]], axis=-1)
-        lin, Y = _linear_rgb(lab_l, sized.encoding)
-        grey = sized._grey  # type: ignore[attr-defined]
-        r, d, anchor = _saturation(
-            lin, _anchor_y(Y, L, np.hypot(px[:, 1], px[:, 2]), sized.anchor_pull), grey
-        )
-        # Distance a hard clip (onto the surface, along the same line) would move each colour.
-        clipped = anchor + np.minimum(1.0, 1.0 / np.maximum(r, _TINY))[..., None] * d
-        enc = get_encoding(sized.encoding)
-        dist = np.linalg.norm(
-            xyz_to_lab(np.clip(clipped, 0, 1) @ enc.rgb_to_xyz.T) - lab_l, axis=-1
-        )
-        over = np.where(r > 1.0, np.clip(dist - tolerance, 0.0, 200.0), 0.0)
+        r, _ = sized._gauge(lab_l)  # type: ignore[attr-defined]
+        over = np.zeros(len(px))
+        out = np.flatnonzero(r > 1.0)
+        if len(out):
+            sub = lab_l[out]
+            l_anchor = _anchor_l(sub[:, 0], np.hypot(sub[:, 1], sub[:, 2]), sized.anchor_pull)
+            clipped, _ = _search_line(
+                sized._gauge,  # type: ignore[attr-defined]
+                sub,
+                l_anchor,
+                r[out],
+                np.ones(len(out)),
+            )
+            dist = np.linalg.norm(clipped - sub, axis=-1)
+            over[out] = np.clip(dist - tolerance, 0.0, 200.0)
         li = np.clip((L / (100.0 / _OVERSHOOT_L_BINS)).astype(np.intp), 0, _OVERSHOOT_L_BINS - 1)
         h = _hue_deg(px)
         hj = np.clip((h / (360.0 / _OVERSHOOT_H_BINS)).astype(np.intp), 0, _OVERSHOOT_H_BINS - 1)
@@ -326,49 +400,60 @@ class GamutCompression:
         ) * fu
         return self.knee * over
 
-    def compress_linear(self, lab: np.ndarray) -> np.ndarray:
-        """CIELAB (..., 3) -> linear RGB (..., 3) inside 0..1, compressed smoothly."""
-        lab = np.asarray(lab, dtype=np.float64)
-        if lab.shape[-1:] != (3,):
-            raise BadInputError(f"expected CIELAB shaped (..., 3), got {lab.shape}")
-        L = self._compress_lightness(lab[..., 0])
-        a, b = lab[..., 1], lab[..., 2]
-        lin, Y = _linear_rgb(np.stack([L, a, b], axis=-1), self.encoding)
-        chroma = np.hypot(a, b)
-        y_anchor = _anchor_y(Y, L, chroma, self.anchor_pull)
-        r, d, anchor = _saturation(lin, y_anchor, self._grey)  # type: ignore[attr-defined]
-        # Only colours with r beyond the widest possible knee can change.
-        idx = np.flatnonzero(r.ravel() > 1.0 - self.max_knee)
-        if len(idx) == 0:
-            return np.clip(lin, 0.0, 1.0)
-        out = lin.reshape(-1, 3).copy()
-        r_k = r.ravel()[idx]
-        L_k = L.ravel()[idx]
-        lab_k = lab.reshape(-1, 3)[idx]
-        w_lab = self._knee_width(L_k, _hue_deg(lab_k))
-        # CIELAB distance from the anchor to the surface along this colour's line, about
-        # |lab - lab_anchor| / r (exact in the limit of a straight line in CIELAB).
-        l_anchor = _y_to_l(y_anchor.ravel()[idx])
-        dist = np.sqrt((L_k - l_anchor) ** 2 + np.square(chroma.ravel()[idx]))
-        w = np.minimum(w_lab / np.maximum(dist / r_k, 1e-6), self.max_knee)
-        scale = _soft_knee(r_k, w, 1.0) / r_k
-        out[idx] = anchor.reshape(-1, 3)[idx] + scale[:, None] * d.reshape(-1, 3)[idx]
-        out = out.reshape(lin.shape)
-        return np.clip(out, 0.0, 1.0)
+    def _compress(self, lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(compressed CIELAB (N, 3), its linear RGB clipped to 0..1) of CIELAB (N, 3)."""
+        L = self._compress_lightness(lab[:, 0])
+        lab_l = np.stack([L, lab[:, 1], lab[:, 2]], axis=-1)
+        r, lin = self._gauge(lab_l)  # type: ignore[attr-defined]
+        # Only colours beyond the widest possible knee can change.
+        idx = np.flatnonzero(r > 1.0 - self.max_knee)
+        if len(idx):
+            sub = lab_l[idx]
+            r_k = r[idx]
+            chroma = np.hypot(sub[:, 1], sub[:, 2])
+            l_anchor = _anchor_l(sub[:, 0], chroma, self.anchor_pull)
+            w_lab = self._knee_width(sub[:, 0], _hue_deg(sub))
+            # CIELAB distance from the anchor to the surface along the line, about |lab - A| / r.
+            surface = np.hypot(sub[:, 0] - l_anchor, chroma) / r_k
+            w = np.minimum(w_lab / np.maximum(surface, 1e-6), self.max_knee)
+            r_t = _soft_knee(r_k, w, 1.0)
+            move = np.flatnonzero(r_t < r_k)
+            if len(move):
+                points, lin_m = _search_line(
+                    self._gauge,  # type: ignore[attr-defined]
+                    sub[move],
+                    l_anchor[move],
+                    r_k[move],
+                    r_t[move],
+                )
+                lab_l[idx[move]] = points
+                lin[idx[move]] = lin_m
+        return lab_l, np.clip(lin, 0.0, 1.0)
 
     def compress_lab(self, lab: np.ndarray) -> np.ndarray:
-        """CIELAB (..., 3) -> CIELAB inside the gamut.
+        """CIELAB (..., 3) -> CIELAB (..., 3) inside the gamut (up to rounding).
 
-        Colours inside the gamut and below the knees are returned unchanged (to float
-        precision); the rest keep their lightness (unless outside the toe / shoulder) and their
-        dominant wavelength and lose saturation smoothly.
+        Colours inside the gamut and below the knees are returned unchanged; the rest keep their
+        CIELAB hue and lose chroma (and, if light and saturated, a little lightness) smoothly.
         """
-        enc = get_encoding(self.encoding)
-        return xyz_to_lab(self.compress_linear(lab) @ enc.rgb_to_xyz.T)
+        lab = self._check(lab)
+        return self._compress(lab.reshape(-1, 3))[0].reshape(lab.shape)
+
+    def compress_linear(self, lab: np.ndarray) -> np.ndarray:
+        """CIELAB (..., 3) -> linear RGB (..., 3) in 0..1 after compression."""
+        lab = self._check(lab)
+        return self._compress(lab.reshape(-1, 3))[1].reshape(lab.shape)
 
     def __call__(self, lab: np.ndarray) -> np.ndarray:
         """CIELAB (..., 3) -> RGB code values (..., 3) in 0..1 of :attr:`encoding`."""
         return get_encoding(self.encoding).encode(self.compress_linear(lab))
+
+    @staticmethod
+    def _check(lab: np.ndarray) -> np.ndarray:
+        lab = np.asarray(lab, dtype=np.float64)
+        if lab.ndim < 1 or lab.shape[-1] != 3:
+            raise BadInputError(f"expected CIELAB shaped (..., 3), got {lab.shape}")
+        return lab
 
     # -- serialisation ------------------------------------------------------------------------
 
@@ -397,7 +482,7 @@ class GamutCompression:
                 knee=float(d.get("knee", 1.0)),
                 max_knee=float(d.get("max_knee", 0.4)),
                 max_l_knee=float(d.get("max_l_knee", 25.0)),
-                anchor_pull=float(d.get("anchor_pull", 0.5)),
+                anchor_pull=float(d.get("anchor_pull", 1.0)),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise BadInputError(f"malformed gamut compression parameters: {exc}") from None

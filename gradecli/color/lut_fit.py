@@ -134,7 +134,7 @@ def fit_lut_table(
     system = k_data + smoothness * _thin_plate(size) + sp.identity(n, format="csr") * (
         identity_pull * h3
     )
-    delta = _solve_spd(system.tocsr(), rhs, size, tol)
+    delta, _ = _solve_spd(system.tocsr(), rhs, size, tol)
     table = _identity_table(size) + delta.reshape(size, size, size, 3)
     return table
 
@@ -385,7 +385,10 @@ class _Multigrid:
             mat = (restrict @ mat @ prolong).tocsr()
             n_axis = n_coarse
 
-    def _smooth(self, level: dict[str, object], b: np.ndarray, x: np.ndarray) -> np.ndarray:
+    def _smooth(
+        self, level: dict[str, object], b: np.ndarray, x: np.ndarray | None
+    ) -> np.ndarray:
+        """``degree`` Chebyshev steps on ``A x = b`` from ``x`` (``None`` means zero)."""
         mat = level["A"]
         dinv = level["dinv"]
         lmax = float(level["lmax"])  # type: ignore[arg-type]
@@ -393,7 +396,11 @@ class _Multigrid:
         theta, delta = (lmax + lmin) / 2, (lmax - lmin) / 2
         sigma = theta / delta
         rho = 1.0 / sigma
-        r = dinv * (b - mat @ x)  # type: ignore[operator]
+        if x is None:
+            x = np.zeros_like(b)
+            r = dinv * b
+        else:
+            r = dinv * (b - mat @ x)  # type: ignore[operator]
         step = r / theta
         for _ in range(self.degree):
             x = x + step
@@ -407,13 +414,23 @@ class _Multigrid:
         level = self.levels[k]
         if "chol" in level:
             return scipy.linalg.cho_solve(level["chol"], b)  # type: ignore[arg-type]
-        x = self._smooth(level, b, np.zeros_like(b))
+        x = self._smooth(level, b, None)
         r = b - level["A"] @ x  # type: ignore[operator]
         x = x + level["P"] @ self._vcycle(k + 1, level["R"] @ r)  # type: ignore[operator]
         return self._smooth(level, b, x)
 
     def __call__(self, b: np.ndarray) -> np.ndarray:
+        """Apply one V-cycle (an SPD approximation of ``A^-1``) to ``b``."""
         return self._vcycle(0, b)
+
+    def full_multigrid(self, b: np.ndarray, k: int = 0) -> np.ndarray:
+        """Initial guess by nested iteration: solve coarse, interpolate, one V-cycle per level."""
+        level = self.levels[k]
+        if "chol" in level:
+            return scipy.linalg.cho_solve(level["chol"], b)  # type: ignore[arg-type]
+        x = level["P"] @ self.full_multigrid(level["R"] @ b, k + 1)  # type: ignore[operator]
+        r = b - level["A"] @ x  # type: ignore[operator]
+        return x + self._vcycle(k, r)
 
 
 def _power_lmax(mat: sp.csr_matrix, dinv: np.ndarray, iters: int = 12) -> float:
@@ -429,22 +446,29 @@ def _power_lmax(mat: sp.csr_matrix, dinv: np.ndarray, iters: int = 12) -> float:
     return lam
 
 
-def _solve_spd(system: sp.csr_matrix, rhs: np.ndarray, size: int, tol: float) -> np.ndarray:
-    """Solve ``system @ X = rhs`` (n, k) by block-diagonal PCG (one CG per column, in lockstep)."""
+def _solve_spd(
+    system: sp.csr_matrix, rhs: np.ndarray, size: int, tol: float, maxiter: int = 200
+) -> tuple[np.ndarray, int]:
+    """Solve ``system @ X = rhs`` (n, k) by multigrid-preconditioned CG, one CG per column run in
+    lockstep (the columns share the matrix, so matrix products are batched).
+
+    Starts from a full-multigrid guess and stops when every column's residual is below ``tol``
+    times its right-hand side's norm. Returns the solution and the number of CG iterations.
+    """
     x = np.zeros_like(rhs)
     bnorm = np.linalg.norm(rhs, axis=0)
     if not bnorm.any():
-        return x
-    active_tol = tol * np.where(bnorm > 0, bnorm, 1.0)
+        return x, 0
+    stop = tol * bnorm
     precond = _Multigrid(system, size)
-    r = rhs.copy()
+    x = precond.full_multigrid(rhs)
+    r = rhs - system @ x
     z = precond(r)
     p = z.copy()
     rz = np.einsum("ij,ij->j", r, z)
-    maxiter = 200
-    for _ in range(maxiter):
-        if (np.linalg.norm(r, axis=0) <= active_tol).all():
-            break
+    it = 0
+    while it < maxiter and (np.linalg.norm(r, axis=0) > stop).any():
+        it += 1
         ap = system @ p
         pap = np.einsum("ij,ij->j", p, ap)
         alpha = np.divide(rz, pap, out=np.zeros_like(rz), where=pap > 0)
@@ -455,4 +479,4 @@ def _solve_spd(system: sp.csr_matrix, rhs: np.ndarray, size: int, tol: float) ->
         beta = np.divide(rz_next, rz, out=np.zeros_like(rz), where=rz > 0)
         rz = rz_next
         p = z + beta * p
-    return x
+    return x, it

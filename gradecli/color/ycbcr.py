@@ -72,18 +72,24 @@ class YCbCrSpec:
         return np.linalg.inv(self.to_rgb_matrix())
 
 
-def ycbcr_to_rgb(ycbcr: np.ndarray, spec: YCbCrSpec, *, clip: bool = True) -> np.ndarray:
+def ycbcr_to_rgb(
+    ycbcr: np.ndarray, spec: YCbCrSpec, *, clip: bool = True, dtype: type = np.float64
+) -> np.ndarray:
     """Y'CbCr code values (..., 3) -> R'G'B' float 0..1 (clipped unless ``clip=False``).
 
-    Chroma must already be at the luma's resolution (upsampled by the caller).
+    Chroma must already be at the luma's resolution (upsampled by the caller). ``dtype``
+    float32 halves the work for analysis; float64 (default) is exact to 1e-12.
     """
     yo, ys, co, cs = spec.scale_offset()
-    v = np.asarray(ycbcr, dtype=np.float64)
-    norm = np.empty(v.shape, dtype=np.float64)
-    norm[..., 0] = (v[..., 0] - yo) / ys
-    norm[..., 1:] = (v[..., 1:] - co) / cs
-    rgb = norm @ spec.to_rgb_matrix().T
-    return np.clip(rgb, 0.0, 1.0) if clip else rgb
+    # Fold the code-value normalisation into the matrix: rgb = codes @ A.T + b.
+    a = spec.to_rgb_matrix() @ np.diag([1 / ys, 1 / cs, 1 / cs])
+    b = -a @ np.array([yo, co, co])
+    v = np.asarray(ycbcr).astype(dtype, copy=False)
+    rgb = v @ a.T.astype(dtype)
+    rgb += b.astype(dtype)
+    if clip:
+        np.clip(rgb, 0.0, 1.0, out=rgb)
+    return rgb
 
 
 def rgb_to_ycbcr(rgb: np.ndarray, spec: YCbCrSpec, *, round_codes: bool = True) -> np.ndarray:

@@ -8,10 +8,11 @@ written to a temporary file that is only renamed into place once everything succ
 
 from __future__ import annotations
 
+import bisect
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from pathlib import Path
 import av
 
 from gradecli.color.ycbcr import YCbCrSpec
-from gradecli.engine.kernels import ColorFunction, FloatKernel, make_kernel
+from gradecli.engine.kernels import ColorFunction, FloatKernel, Yuv8TableKernel, make_kernel
 from gradecli.errors import VideoError
 from gradecli.io.video import (
     EncodeOptions,
@@ -32,7 +33,10 @@ from gradecli.io.video import (
     plane_layout,
 )
 
-__all__ = ["TranscodeResult", "ProgressFn", "transcode"]
+__all__ = ["Schedule", "TranscodeResult", "ProgressFn", "transcode"]
+
+#: Per-shot grading: (first frame index, colour function) in increasing frame order.
+Schedule = Sequence[tuple[int, ColorFunction]]
 
 #: Called after each encoded frame with (frames done, frames expected or None).
 ProgressFn = Callable[[int, "int | None"], None]
@@ -78,7 +82,7 @@ def _decode_thread(
 def transcode(
     src: str | os.PathLike,
     dst: str | os.PathLike,
-    fn: ColorFunction,
+    fn: ColorFunction | Schedule,
     options: EncodeOptions | None = None,
     *,
     progress: ProgressFn | None = None,
@@ -86,6 +90,9 @@ def transcode(
     queue_size: int = 8,
 ) -> TranscodeResult:
     """Grade every frame of ``src`` with ``fn`` (R'G'B' 0..1 -> R'G'B') and write ``dst``.
+
+    ``fn`` may be a :data:`Schedule` instead: one colour function per shot, each used from its
+    first frame index (decode order) until the next one's.
 
     Audio streams are copied; frame rate, time stamps, rotation and colour tags are kept.
     Raises BadInputError/VideoError; on any error (or Ctrl-C) no file is left at ``dst``.
@@ -107,7 +114,27 @@ def transcode(
         in_layout = plane_layout(info.pix_fmt)
         in_spec = info.ycbcr
         out_spec = YCbCrSpec(in_spec.matrix, in_spec.full_range, out_layout.bit_depth)
-        kernel = make_kernel(fn, in_spec, in_layout, out_spec, out_layout)
+        schedule: list[tuple[int, ColorFunction]] = (
+            [(0, fn)] if callable(fn) else sorted(fn, key=lambda item: item[0])
+        )
+        if not schedule or schedule[0][0] != 0:
+            raise ValueError("a schedule must start at frame 0")
+        starts = [s for s, _ in schedule]
+        kernels: dict[int, Yuv8TableKernel | FloatKernel] = {}
+        kernel_lock = threading.Lock()
+
+        def kernel_for(index: int) -> Yuv8TableKernel | FloatKernel:
+            shot = bisect.bisect_right(starts, index) - 1
+            with kernel_lock:
+                k = kernels.get(shot)
+                if k is None:
+                    k = make_kernel(schedule[shot][1], in_spec, in_layout, out_spec, out_layout)
+                    kernels[shot] = k
+                    for old in [s for s in kernels if s < shot - 1]:
+                        del kernels[old]  # frames are graded nearly in order: free old tables
+                return k
+
+        kernel = kernel_for(0)
         out = OutputVideo(dst, inp, options, out_spec, out_fmt)
         stop = threading.Event()
         errors: list[BaseException] = []
@@ -120,13 +147,15 @@ def transcode(
         )
         pending: queue.SimpleQueue = queue.SimpleQueue()
         frames = 0
+        submitted = 0
 
-        def grade(frame: av.VideoFrame) -> av.VideoFrame:
+        def grade(frame: av.VideoFrame, index: int) -> av.VideoFrame:
+            k = kernel_for(index)
             if in_layout is not None:
-                planes = kernel.process(frame_planes(frame, in_layout))
+                planes = k.process(frame_planes(frame, in_layout))
             else:
-                assert isinstance(kernel, FloatKernel)
-                planes = kernel.process_rgb(frame_rgb(frame))
+                assert isinstance(k, FloatKernel)
+                planes = k.process_rgb(frame_rgb(frame))
             graded = new_frame(planes, out_layout, info.width, info.height)
             graded.pts = frame.pts
             graded.time_base = frame.time_base
@@ -155,7 +184,8 @@ def transcode(
                     if item is _END:
                         break
                     if isinstance(item, av.VideoFrame):
-                        pending.put(pool.submit(grade, item))
+                        pending.put(pool.submit(grade, item, submitted))
+                        submitted += 1
                     else:
                         pending.put(item)
                     drain(workers * 2)

@@ -168,12 +168,17 @@ class ColorTransform:
         """RGB code values (..., 3) in 0..1 -> graded RGB (..., 3) in 0..1, float64.
 
         Any leading shape (a pixel, an image, a LUT grid). Work is done ``chunk`` pixels at a
-        time, so temporary memory stays bounded. Raises :class:`BadInputError` for a wrong shape
-        or non-finite values; values outside 0..1 are clipped first.
+        time, so temporary memory stays bounded. Raises :class:`BadInputError` for a wrong shape,
+        a non-float dtype or non-finite values; values outside 0..1 are clipped first.
         """
         rgb = np.asarray(rgb)
         if rgb.ndim < 1 or rgb.shape[-1] != 3:
             raise BadInputError(f"expected RGB shaped (..., 3), got {rgb.shape}")
+        if not np.issubdtype(rgb.dtype, np.floating):
+            raise BadInputError(
+                f"expected float RGB code values 0..1, got dtype {rgb.dtype} "
+                "(divide integer code values by their maximum, e.g. 255)"
+            )
         flat = rgb.reshape(-1, 3)
         out = np.empty(flat.shape, dtype=np.float64)
         for start in range(0, len(flat), max(int(chunk), 1)):

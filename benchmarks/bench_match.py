@@ -1,0 +1,235 @@
+"""`gradecli match` on the article's scenario: quality per method, hero matching, and speed.
+
+1. Five 1080p clips of different photos, each with a different cast (warm, cool, crushed
+   contrast, green, magenta): per transfer method, the largest pairwise CIEDE2000 between clip
+   mean colours after matching, the smallest SSIM of L* between input and output frames, the
+   sliced Wasserstein distance between clips' colour distributions before/after, and fit time.
+2. Five casts of one clip matched with --target hero:<the uncast clip>: mean per-pixel CIEDE2000
+   of each output against the uncast clip.
+3. Speed: `gradecli match` end to end (libx264 CRF 18 medium) against a plain FFmpeg re-encode
+   of the same clips with the same settings, in the same run; quality of the rendered outputs.
+
+Run: python benchmarks/bench_match.py [--repeat 2] [--skip-speed]
+Clips are generated (seeded) into bench_out/article by make_article_clips.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import av
+import numpy as np
+from _common import OUT, need_ffmpeg, print_table, run
+from make_article_clips import generate
+from skimage.metrics import structural_similarity
+
+from gradecli.color.ciede2000 import delta_e2000
+from gradecli.color.distances import sliced_wasserstein
+from gradecli.color.lut import Lut
+from gradecli.color.spaces import rgb_to_lab
+from gradecli.color.transfer import DEFAULT_METHOD, METHODS
+from gradecli.io.luts import read_lut
+from gradecli.pipeline.match import MatchOptions, match_clips
+
+EVERY = 12  # evaluate every 12th frame (2 per second)
+WIDTH = 480  # at 480 px wide
+
+
+def frames_rgb(path: Path) -> list[np.ndarray]:
+    """Every EVERY-th frame as R'G'B' float 0..1 at WIDTH px (decoded with BT.709 tags)."""
+    out = []
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        s.thread_type = "AUTO"
+        for i, f in enumerate(c.decode(s)):
+            if i % EVERY == 0:
+                g = f.reformat(
+                    width=WIDTH,
+                    height=WIDTH * f.height // f.width,
+                    format="rgb24",
+                    src_colorspace="itu709",
+                    dst_colorspace="itu709",
+                )
+                out.append(g.to_ndarray().astype(np.float64) / 255.0)
+    return out
+
+
+def lut_for(report_clip) -> list[tuple[int, Lut]]:
+    return [(s.start_frame, read_lut(s.lut)) for s in report_clip.shots]
+
+
+def apply_schedule(frames: list[np.ndarray], schedule: list[tuple[int, Lut]]) -> list[np.ndarray]:
+    out = []
+    for k, f in enumerate(frames):
+        index = k * EVERY
+        lut = [lut for start, lut in schedule if start <= index][-1]
+        out.append(lut.apply(f))
+    return out
+
+
+def consistency(clips: list[list[np.ndarray]]) -> tuple[float, float]:
+    """(largest pairwise CIEDE2000 between clip mean colours, mean pairwise sliced W1)."""
+    labs = [rgb_to_lab(np.concatenate([f.reshape(-1, 3) for f in c]), "srgb") for c in clips]
+    means = [lab.mean(axis=0) for lab in labs]
+    de = max(float(delta_e2000(a, b)) for a, b in itertools.combinations(means, 2))
+    sw = float(
+        np.mean([sliced_wasserstein(a[::4], b[::4]) for a, b in itertools.combinations(labs, 2)])
+    )
+    return de, sw
+
+
+def min_ssim(before: list[list[np.ndarray]], after: list[list[np.ndarray]]) -> float:
+    worst = 1.0
+    for cb, ca in zip(before, after, strict=True):
+        s = [
+            structural_similarity(
+                rgb_to_lab(a, "srgb")[..., 0], rgb_to_lab(b, "srgb")[..., 0], data_range=100.0
+            )
+            for a, b in zip(cb, ca, strict=True)
+        ]
+        worst = min(worst, float(np.mean(s)))
+    return worst
+
+
+def methods_table(cast: list[Path]) -> None:
+    src = [frames_rgb(p) for p in cast]
+    de0, sw0 = consistency(src)
+    rows = [["input (no grading)", f"{de0:.2f}", "1.000", f"{sw0:.2f}", "-"]]
+    for m in METHODS:
+        t = time.perf_counter()
+        res = match_clips(cast, OUT / f"luts_{m}", MatchOptions(method=m, luts_only=True))
+        dt = time.perf_counter() - t
+        graded = [apply_schedule(f, lut_for(c)) for f, c in zip(src, res.clips, strict=True)]
+        de, sw = consistency(graded)
+        mark = " (default)" if m == DEFAULT_METHOD else ""
+        rows.append(
+            [m + mark, f"{de:.2f}", f"{min_ssim(src, graded):.3f}", f"{sw:.2f}", f"{dt:.1f}"]
+        )
+    print_table(
+        "1. Five photos, five casts, --target average (evaluated through the written LUTs)",
+        ["method", "max pairwise dE00", "min SSIM(L*)", "mean sliced W1 (Lab)", "analyse+fit s"],
+        rows,
+    )
+
+
+def hero_table(same: list[Path], hero: Path) -> None:
+    res = match_clips(
+        [*same, hero], OUT / "luts_hero", MatchOptions(target=f"hero:{hero}", luts_only=True)
+    )
+    ref = frames_rgb(hero)
+    ref_lab = [rgb_to_lab(f, "srgb") for f in ref]
+    rows = []
+    for p, c in zip(same, res.clips, strict=True):
+        src = frames_rgb(p)
+        before = np.mean(
+            [
+                delta_e2000(rgb_to_lab(f, "srgb"), r).mean()
+                for f, r in zip(src, ref_lab, strict=True)
+            ]
+        )
+        out = apply_schedule(src, lut_for(c))
+        after = np.mean(
+            [
+                delta_e2000(rgb_to_lab(f, "srgb"), r).mean()
+                for f, r in zip(out, ref_lab, strict=True)
+            ]
+        )
+        rows.append([p.stem, f"{before:.2f}", f"{after:.2f}"])
+    worst = max(float(r[2]) for r in rows)
+    rows.append(["worst", "", f"{worst:.2f}"])
+    print_table(
+        f"2. Same scene, five casts, --target hero:{hero.name} ({DEFAULT_METHOD}): "
+        "mean per-pixel dE00 to the hero",
+        ["clip", "before", "after"],
+        rows,
+    )
+
+
+def speed_table(cast: list[Path], repeat: int) -> None:
+    ff = need_ffmpeg()
+    dst = OUT / "match_e2e"
+    plain_dir = OUT / "plain_e2e"
+    plain_dir.mkdir(parents=True, exist_ok=True)
+    times: dict[str, list[float]] = {"ffmpeg re-encode (5 clips)": [], "gradecli match": []}
+    for _ in range(repeat):
+        t = time.perf_counter()
+        for p in cast:
+            subprocess.run(
+                [
+                    ff,
+                    "-y",
+                    "-v",
+                    "error",
+                    "-i",
+                    str(p),
+                    "-c:v",
+                    "libx264",
+                    "-crf",
+                    "18",
+                    "-preset",
+                    "medium",
+                    "-c:a",
+                    "copy",
+                    str(plain_dir / p.name),
+                ],
+                check=True,
+            )
+        times["ffmpeg re-encode (5 clips)"].append(time.perf_counter() - t)
+        times["gradecli match"].append(
+            run(
+                [
+                    sys.executable,
+                    "-m",
+                    "gradecli",
+                    "--quiet",
+                    "match",
+                    *map(str, cast),
+                    "-o",
+                    str(dst),
+                ]
+            )
+        )
+    base = float(np.median(times["ffmpeg re-encode (5 clips)"]))
+    rows = [
+        [k, f"{np.median(v):.1f}", f"{np.median(v) / base:.2f}x", " ".join(f"{x:.1f}" for x in v)]
+        for k, v in times.items()
+    ]
+    print_table(
+        f"3. Speed, five 1080p clips, libx264 CRF 18 medium (median of {repeat})",
+        ["pipeline", "wall s", "vs re-encode", "runs"],
+        rows,
+    )
+    src = [frames_rgb(p) for p in cast]
+    out = [frames_rgb(dst / p.name) for p in cast]
+    de0, sw0 = consistency(src)
+    de1, sw1 = consistency(out)
+    print_table(
+        "   rendered outputs (decoded back)",
+        ["", "max pairwise dE00", "min SSIM(L*)", "mean sliced W1"],
+        [
+            ["input", f"{de0:.2f}", "1.000", f"{sw0:.2f}"],
+            ["gradecli match", f"{de1:.2f}", f"{min_ssim(src, out):.3f}", f"{sw1:.2f}"],
+        ],
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--seconds", type=float, default=6.0)
+    ap.add_argument("--skip-speed", action="store_true")
+    args = ap.parse_args()
+    sets = generate(OUT / "article", args.seconds)
+    methods_table(sets["cast"])
+    hero_table(sets["same_scene"], sets["hero"][0])
+    if not args.skip_speed:
+        speed_table(sets["cast"], args.repeat)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""`gradecli match CLIPS... -o DIR`: clips shot or generated separately become one film."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from gradecli.cli.common import STATE, err_console, out_console, progress_bar
+from gradecli.color.transfer import DEFAULT_METHOD, METHODS
+from gradecli.io.video import CODECS, EncodeOptions
+from gradecli.pipeline.match import MatchOptions, match_clips, write_report
+
+
+def default_jobs() -> int:
+    """One clip at a time on small machines (x264 already uses every core); more on big ones."""
+    return max(1, (os.cpu_count() or 1) // 4)
+
+
+def match_cmd(
+    inputs: list[Path] = typer.Argument(..., help="Clips to make consistent."),
+    output: Path = typer.Option(
+        ..., "-o", "--output", help="Folder for graded clips, LUTs, report."
+    ),
+    method: str = typer.Option(DEFAULT_METHOD, help=f"Transfer method: {', '.join(METHODS)}."),
+    target: str = typer.Option(
+        "average", help="average, median, first, brightest, hero:PATH, ref:IMAGE, stats:FILE.json."
+    ),
+    strength: float = typer.Option(1.0, help="0..1: how far to move towards the target."),
+    lut_size: int = typer.Option(33, "--lut-size", help="3D LUT size (2..129)."),
+    groups: str = typer.Option(
+        "none", help="none, or auto: split clips too different to share one look."
+    ),
+    max_de: float = typer.Option(
+        2.0, "--max-de", help="PASS/FAIL threshold on CIEDE2000 after matching."
+    ),
+    luts_only: bool = typer.Option(False, "--luts-only", help="Write LUTs and report, no video."),
+    jobs: int = typer.Option(
+        None, help="Clips rendered in parallel (default: cores / 4, at least 1)."
+    ),
+    no_cuts: bool = typer.Option(False, "--no-cuts", help="One LUT per clip, no cut detection."),
+    codec: str = typer.Option("h264", help=f"Video codec: {', '.join(CODECS)}."),
+    crf: int = typer.Option(18, help="Quality for h264/hevc, 0..51."),
+    preset: str = typer.Option("medium", help="Encoder preset for h264/hevc."),
+) -> None:
+    """Make clips look like one film: one LUT per shot, towards a common target look.
+
+    Writes OUTPUT/<clip> graded, OUTPUT/<clip>[.shotNN].cube and OUTPUT/match_report.json.
+    Exit 1 when a clip failed or clips still differ by more than --max-de.
+    """
+    opts = MatchOptions(
+        method=method,
+        target=target,
+        strength=strength,
+        lut_size=lut_size,
+        groups=groups,
+        max_de=max_de,
+        luts_only=luts_only,
+        jobs=jobs or default_jobs(),
+        detect_cuts=not no_cuts,
+        encode=EncodeOptions(codec=codec, crf=crf, preset=preset),
+    )
+
+    def on_clip(path: str, status: str) -> None:
+        if not STATE.quiet or status.startswith("failed"):
+            colour = "red" if status.startswith("failed") else "dim"
+            err_console.print(f"[{colour}]{Path(path).name}: {status}[/]")
+
+    with progress_bar("rendering", None) as update:
+        res = match_clips(inputs, output, opts, on_clip=on_clip, progress=update)
+    write_report(res, Path(output) / "match_report.json")
+    table = Table(title=f"CIEDE2000 between clips ({res.method}, target: {res.target})")
+    for col in ("a", "b", "before", "after", ""):
+        table.add_column(col, justify="right" if col in ("before", "after") else "left")
+    for p in res.pairs:
+        ok = p["after"] <= max_de
+        table.add_row(
+            Path(p["a"]).name,
+            Path(p["b"]).name,
+            f"{p['before']:.2f}",
+            f"{p['after']:.2f}",
+            "[green]PASS[/]" if ok else "[red]FAIL[/]",
+        )
+    out_console.print(table)
+    for c in res.clips:
+        cuts = ", ".join(f"{s.start_s:.2f}s" for s in c.shots[1:]) or "none"
+        out_console.print(f"{Path(c.path).name}: {len(c.shots)} shot(s), cuts at {cuts}")
+    for _path, err in res.failed:
+        err_console.print(f"[red]failed:[/] {err}")
+    verdict = "[green]PASS[/]" if res.passed else "[red]FAIL[/]"
+    out_console.print(
+        f"{verdict}: largest ΔE00 {res.max_before:.2f} -> {res.max_after:.2f} (max {max_de:g}); "
+        f"report {res.report}"
+    )
+    if not res.passed:
+        raise typer.Exit(1)

@@ -1,0 +1,202 @@
+"""One decode pass over a clip for analysis: cut detection on every frame, colour samples.
+
+Every frame is reduced to a small R'G'B' image straight from its planes (a strided view, no
+scaling filter), which feeds the cut detector; a few frames per second keep a random subset of
+their pixels as colour samples for statistics and for fitting transfer methods. Memory stays
+small: signatures are tiny and the sampled frames are capped per clip.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from gradecli.color.spaces import rgb_to_lab
+from gradecli.color.temporal import detect_cuts, frame_signature, signature_distance
+from gradecli.color.ycbcr import ycbcr_to_rgb
+from gradecli.errors import VideoError
+from gradecli.io.video import InputVideo, VideoInfo, frame_planes, frame_rgb, plane_layout
+
+__all__ = ["ClipAnalysis", "ShotSamples", "analyze_clip", "frame_is_usable"]
+
+
+@dataclass
+class ShotSamples:
+    """Frames ``start`` .. ``end - 1`` of a clip and the R'G'B' samples (N, 3) float32 0..1 of its
+    usable sampled frames (all of its sampled frames when none was usable)."""
+
+    index: int
+    start: int
+    end: int
+    start_s: float
+    end_s: float
+    rgb: np.ndarray
+    sampled_frames: int
+    skipped_frames: int
+
+
+@dataclass
+class ClipAnalysis:
+    """What one decode pass learnt about a clip."""
+
+    path: Path
+    info: VideoInfo
+    frames: int
+    cuts: list[int]
+    shots: list[ShotSamples]
+    encoding: str
+
+    @property
+    def rgb(self) -> np.ndarray:
+        """All shots' samples together (N, 3) float32."""
+        return np.concatenate([s.rgb for s in self.shots])
+
+
+def frame_is_usable(lab: np.ndarray) -> bool:
+    """False for near-black, near-white, flat and title-card frames (CIELAB pixels (N, 3)).
+
+    Such frames say little about a clip's grade and would drag its statistics.
+    """
+    L = lab[:, 0]
+    mean = float(L.mean())
+    if mean < 4.0 or mean > 96.0 or float(L.std()) < 1.0:
+        return False
+    extreme = float(np.mean((L < 8.0) | (L > 95.0)))
+    chroma = np.hypot(lab[:, 1], lab[:, 2])
+    # Text on a plain card: nearly all pixels black/white and colourless.
+    return not (extreme > 0.9 and float(np.mean(chroma < 5.0)) > 0.95)
+
+
+def _small_rgb(frame, info: VideoInfo, layout, stride: int) -> np.ndarray:
+    if layout is not None:
+        y, u, v = frame_planes(frame, layout)
+        cs_h, cs_w = stride >> layout.log2_h, stride >> layout.log2_w
+        ys = y[::stride, ::stride]
+        cu, cv = u[::cs_h, ::cs_w], v[::cs_h, ::cs_w]
+        h, w = min(ys.shape[0], cu.shape[0]), min(ys.shape[1], cu.shape[1])
+        codes = np.stack([ys[:h, :w], cu[:h, :w], cv[:h, :w]], axis=-1)
+        return ycbcr_to_rgb(codes, info.ycbcr, dtype=np.float32)
+    rgb = frame_rgb(frame)[::stride, ::stride]
+    return rgb.astype(np.float32) / (255.0 if rgb.dtype == np.uint8 else 65535.0)
+
+
+def _edge_run(black: np.ndarray) -> tuple[int, int]:
+    """Lengths of the runs of True at the start and at the end of ``black``."""
+    n = len(black)
+    top = int(np.argmin(black)) if not black.all() else n
+    bottom = int(np.argmin(black[::-1])) if not black.all() else n
+    return top, bottom
+
+
+def _picture_mask(row_max, col_max, level: float = 0.06) -> np.ndarray | None:
+    """Mask (rows, cols) of the active picture: False on letterbox/pillarbox bars."""
+    if row_max is None or col_max is None:
+        return None
+    top, bottom = _edge_run(row_max < level)
+    left, right = _edge_run(col_max < level)
+    if top + bottom >= len(row_max) or left + right >= len(col_max):
+        return None  # a black clip: keep everything
+    mask = np.zeros((len(row_max), len(col_max)), dtype=bool)
+    mask[top : len(row_max) - bottom, left : len(col_max) - right] = True
+    return mask
+
+
+def analyze_clip(
+    path: str | os.PathLike,
+    *,
+    encoding: str,
+    detect_shots: bool = True,
+    samples_per_second: float = 4.0,
+    pixels_per_frame: int = 6000,
+    max_sampled_frames: int = 480,
+    analysis_width: int = 240,
+    seed: int = 0,
+) -> ClipAnalysis:
+    """Decode ``path`` once; detect hard cuts and gather colour samples per shot.
+
+    ``encoding`` is the RGB encoding used to judge frames in CIELAB ("srgb", "bt2020").
+    """
+    rng = np.random.default_rng(seed)
+    with InputVideo(path) as video:
+        info = video.info
+        layout = plane_layout(info.pix_fmt)
+        stride = max(1, int(np.ceil(info.width / analysis_width)))
+        if layout is not None:
+            sub = 1 << max(layout.log2_w, layout.log2_h)
+            stride = max(sub, stride - stride % sub)
+        fps = float(info.frame_rate) or 24.0
+        expected = info.frame_count or int(fps * (info.duration_s or 60))
+        every = max(1, int(round(fps / samples_per_second)))
+        every = max(every, int(np.ceil(expected / max_sampled_frames)))
+        sigs = []
+        times: list[float] = []
+        samples: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # frame -> (pixel index, rgb)
+        row_max = col_max = None
+        for n, frame in enumerate(video.frames()):
+            small = _small_rgb(frame, info, layout, stride)
+            sigs.append(frame_signature(small[::2, ::2]))
+            times.append(float(frame.time) if frame.time is not None else n / fps)
+            brightest = small.max(axis=2)
+            rmax, cmax = brightest.max(axis=1), brightest.max(axis=0)
+            row_max = rmax if row_max is None else np.maximum(row_max, rmax)
+            col_max = cmax if col_max is None else np.maximum(col_max, cmax)
+            if n % every == 0 and len(samples) < max_sampled_frames * 2:
+                flat = small.reshape(-1, 3)
+                k = min(pixels_per_frame, flat.shape[0])
+                idx = rng.choice(flat.shape[0], size=k, replace=False)
+                samples[n] = (idx, flat[idx])
+        frames = len(sigs)
+    if frames == 0:
+        raise VideoError(f"{info.path}: contains no decodable video frames")
+    if info.frame_count and frames < info.frame_count * 0.95 - 1:
+        raise VideoError(
+            f"{info.path}: only {frames} of {info.frame_count} frames could be decoded "
+            "(truncated or corrupt file)"
+        )
+    cuts: list[int] = []
+    if detect_shots and frames > 2:
+        scores = np.zeros(frames)
+        settled = np.full(frames, np.inf)
+        for i in range(1, frames):
+            scores[i] = signature_distance(sigs[i - 1], sigs[i])
+            if i + 1 < frames:
+                settled[i] = signature_distance(sigs[i - 1], sigs[i + 1])
+        cuts = detect_cuts(scores, fps, settled=settled)
+    # Letterbox and pillarbox bars (edge rows/columns black in every frame) are not picture:
+    # leave them out of the statistics.
+    keep = _picture_mask(row_max, col_max)
+    width = len(col_max) if col_max is not None else 1
+    samples_kept = {
+        n: rgb[keep[idx // width, idx % width]] if keep is not None else rgb
+        for n, (idx, rgb) in samples.items()
+    }
+    samples_kept = {n: v for n, v in samples_kept.items() if len(v)} or {
+        n: rgb for n, (_, rgb) in samples.items()
+    }
+    samples = samples_kept  # type: ignore[assignment]
+    bounds = [0, *cuts, frames]
+    end_time = times[-1] + 1.0 / fps
+    shots = []
+    for k in range(len(bounds) - 1):
+        start, end = bounds[k], bounds[k + 1]
+        mine = [samples[i] for i in sorted(samples) if start <= i < end]
+        if not mine:  # a shot shorter than the sampling interval: sample its middle frame later
+            mine = [samples[min(samples, key=lambda i: abs(i - (start + end) // 2))]]
+        usable = [s for s in mine if frame_is_usable(rgb_to_lab(s, encoding))]
+        chosen = usable or mine
+        shots.append(
+            ShotSamples(
+                index=k,
+                start=start,
+                end=end,
+                start_s=times[start],
+                end_s=times[end] if end < frames else end_time,
+                rgb=np.concatenate(chosen).astype(np.float32),
+                sampled_frames=len(mine),
+                skipped_frames=len(mine) - len(usable) if usable else 0,
+            )
+        )
+    return ClipAnalysis(Path(path), info, frames, cuts, shots, encoding)

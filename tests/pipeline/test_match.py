@@ -1,0 +1,178 @@
+"""match and grade --ref: shots, targets, outputs and bad input."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from gradecli.cli.app import run
+from gradecli.color.ciede2000 import delta_e2000
+from gradecli.color.spaces import rgb_to_lab
+from gradecli.color.temporal import detect_cuts
+from gradecli.color.ycbcr import YCbCrSpec, rgb_to_ycbcr
+from gradecli.engine.analysis import analyze_clip
+from gradecli.errors import BadInputError
+from gradecli.io.images import write_image
+from gradecli.io.luts import read_lut
+from gradecli.io.video import EncodeOptions, frame_planes, plane_layout
+from gradecli.pipeline.grade import grade_file
+from gradecli.pipeline.match import MatchOptions, match_clips
+from gradecli.pipeline.targets import parse_target
+
+SPEC = YCbCrSpec("bt709", False, 8)
+
+
+def _picture(kind: int, t: int, h: int = 72, w: int = 128) -> np.ndarray:
+    """Distinct scenes: moving gradients of different colours (float RGB 0..1)."""
+    yy, xx = np.mgrid[0:h, 0:w] / w
+    base = [(0.8, 0.5, 0.3), (0.2, 0.5, 0.8), (0.4, 0.75, 0.3), (0.7, 0.7, 0.7)][kind % 4]
+    wave = 0.2 * np.sin(8 * xx + 0.15 * t + kind) * np.cos(5 * yy + kind)
+    return np.clip(np.array(base) + wave[..., None] + 0.3 * (xx[..., None] - 0.5), 0, 1)
+
+
+def write_clip(path: Path, scenes: list[tuple[int, int]], cast=None) -> Path:
+    """A clip made of (scene kind, frame count) shots with hard cuts between them."""
+    lay = plane_layout("yuv444p")
+    with av.open(str(path), "w") as out:
+        s = out.add_stream("ffv1", rate=24)
+        s.width, s.height, s.pix_fmt = 128, 72, "yuv444p"
+        s.codec_context.colorspace, s.codec_context.color_range = 1, 1
+        t = 0
+        for kind, n in scenes:
+            for _ in range(n):
+                rgb = _picture(kind, t)
+                if cast is not None:
+                    rgb = cast(rgb)
+                codes = rgb_to_ycbcr(rgb, SPEC).astype(np.uint8)
+                f = av.VideoFrame(128, 72, "yuv444p")
+                for dst, c in zip(frame_planes(f, lay), range(3), strict=True):
+                    np.copyto(dst, codes[..., c])
+                f.pts, f.time_base = t, Fraction(1, 24)
+                for p in s.encode(f):
+                    out.mux(p)
+                t += 1
+        for p in s.encode(None):
+            out.mux(p)
+    return path
+
+
+def warm(x):
+    return np.clip(x * np.array([1.15, 1.0, 0.8]), 0, 1)
+
+
+def cool(x):
+    return np.clip(x * np.array([0.85, 1.0, 1.15]), 0, 1)
+
+
+def test_detect_cuts_on_scores():
+    s = np.full(100, 0.02)
+    s[40] = 0.8
+    s[70] = 0.9
+    s[71] = 0.85  # a second high score right after: one cut only
+    assert detect_cuts(s, 24, min_shot_s=0.4) == [40, 70]
+    flash = np.full(100, 0.02)
+    flash[50] = flash[51] = 0.9
+    settled = np.full(100, 0.02)  # frame 49 vs 51 are alike: a flash, not a cut
+    assert detect_cuts(flash, 24, settled=settled) == []
+
+
+def test_analysis_finds_hard_cuts(tmp_path):
+    clip = write_clip(tmp_path / "c.mkv", [(0, 30), (1, 25), (2, 30)])
+    a = analyze_clip(clip, encoding="srgb")
+    assert a.cuts == [30, 55]
+    assert [(s.start, s.end) for s in a.shots] == [(0, 30), (30, 55), (55, 85)]
+    single = analyze_clip(write_clip(tmp_path / "s.mkv", [(0, 48)]), encoding="srgb")
+    assert single.cuts == [] and len(single.shots) == 1
+
+
+def test_match_one_lut_per_shot_and_report(tmp_path):
+    a = write_clip(tmp_path / "a.mkv", [(0, 30), (1, 30)], cast=warm)
+    b = write_clip(tmp_path / "b.mkv", [(0, 30), (1, 30)], cast=cool)
+    out = tmp_path / "out"
+    res = match_clips([a, b], out, MatchOptions(encode=EncodeOptions(codec="ffv1")))
+    assert res.max_before > 5 and res.max_after < 0.5 and res.passed
+    clip = res.clips[0]
+    assert clip.cuts == [30] and len(clip.shots) == 2
+    assert (out / "a.shot01.cube").exists() and (out / "a.shot02.cube").exists()
+    assert (out / "a.mkv").exists() and (out / "b.mkv").exists()
+    lut1, lut2 = read_lut(out / "a.shot01.cube"), read_lut(out / "a.shot02.cube")
+    assert not np.allclose(lut1.table, lut2.table)
+
+
+def test_match_hero_target_recovers_the_hero(tmp_path):
+    hero = write_clip(tmp_path / "hero.mkv", [(0, 36)])
+    casts = [
+        write_clip(tmp_path / f"c{i}.mkv", [(0, 36)], cast=f) for i, f in enumerate([warm, cool])
+    ]
+    res = match_clips(
+        [*casts, hero], tmp_path / "o", MatchOptions(target=f"hero:{hero}", luts_only=True)
+    )
+    for c in res.clips[:2]:
+        lut = read_lut(c.shots[0].lut)
+        for t in (0, 20):
+            want = rgb_to_lab(_picture(0, t))
+            got = rgb_to_lab(
+                lut.apply(warm(_picture(0, t)) if "c0" in c.path else cool(_picture(0, t)))
+            )
+            assert float(delta_e2000(got, want).mean()) < 2.0
+    hero_lut = read_lut(res.clips[2].shots[0].lut)
+    assert hero_lut.is_identity(1e-6)
+
+
+def test_match_cli_exit_codes_and_skips_broken(tmp_path, capsys):
+    a = write_clip(tmp_path / "a.mkv", [(0, 24)], cast=warm)
+    b = write_clip(tmp_path / "b.mkv", [(3, 24)], cast=cool)
+    bad = tmp_path / "bad.mkv"
+    bad.write_bytes(b"junk" * 100)
+    out = tmp_path / "out"
+    code = run(["--quiet", "match", str(a), str(b), str(bad), "-o", str(out), "--luts-only"])
+    assert code == 1  # the broken clip is reported, the others finished
+    assert "bad.mkv" in capsys.readouterr().err
+    report = json.loads((out / "match_report.json").read_text())
+    assert [Path(f["path"]).name for f in report["failed"]] == ["bad.mkv"]
+    assert (out / "a.cube").exists() and (out / "b.cube").exists()
+    assert run(["match", str(a), str(bad), "-o", str(tmp_path / "o2")]) == 2
+    err = capsys.readouterr().err
+    assert "at least two usable clips" in err and "Traceback" not in err
+    assert run(["match", str(a), "-o", str(tmp_path / "o3"), "--method", "nope"]) == 2
+    assert "valid methods" in capsys.readouterr().err
+
+
+def test_targets_parse():
+    assert parse_target("average") == ("average", None)
+    assert parse_target("hero:x.mp4") == ("hero", "x.mp4")
+    for bad in ("mean", "hero", "first:x"):
+        with pytest.raises(BadInputError):
+            parse_target(bad)
+
+
+def test_stats_target(tmp_path):
+    a = write_clip(tmp_path / "a.mkv", [(0, 24)], cast=warm)
+    b = write_clip(tmp_path / "b.mkv", [(1, 24)], cast=cool)
+    prof = tmp_path / "look.json"
+    prof.write_text(json.dumps({"mean": [55, 5, 10], "std": [15, 6, 8]}))
+    res = match_clips([a, b], tmp_path / "o", MatchOptions(target=f"stats:{prof}", luts_only=True))
+    for c in res.clips:
+        assert float(delta_e2000(c.after_mean_lab, [55, 5, 10])) < 0.5
+
+
+def test_grade_still_and_clip_to_ref(tmp_path):
+    ref = tmp_path / "ref.png"
+    write_image(ref, warm(_picture(2, 0, 60, 80)))
+    still = tmp_path / "still.png"
+    write_image(still, cool(_picture(0, 3, 60, 80)))
+    res = grade_file(still, ref)
+    assert Path(res.output).exists() and Path(res.luts[0]).exists()
+    assert res.delta_e00_to_ref_after < res.delta_e00_to_ref_before
+    clip = write_clip(tmp_path / "c.mkv", [(0, 24), (1, 24)], cast=cool)
+    opts = MatchOptions(encode=EncodeOptions(codec="ffv1"))
+    res = grade_file(clip, ref, tmp_path / "g.mkv", options=opts, lut_out=tmp_path / "look.cube")
+    assert res.shots == 2 and len(res.luts) == 2
+    assert res.delta_e00_to_ref_after < 1.0
+    with pytest.raises(BadInputError, match="still image"):
+        grade_file(still, clip)
