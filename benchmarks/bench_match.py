@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 
 import av
+import colour
+import cv2
 import numpy as np
 from _common import OUT, need_ffmpeg, print_table, run
 from make_article_clips import generate
@@ -32,30 +34,41 @@ from gradecli.color.ciede2000 import delta_e2000
 from gradecli.color.distances import sliced_wasserstein
 from gradecli.color.lut import Lut
 from gradecli.color.spaces import rgb_to_lab
-from gradecli.color.transfer import DEFAULT_METHOD, METHODS
+from gradecli.color.transfer import METHODS
 from gradecli.io.luts import read_lut
-from gradecli.pipeline.match import MatchOptions, match_clips
+from gradecli.pipeline.match import AUTO_METHOD, MatchOptions, match_clips
 
+BT709 = np.array([0.2126, 0.0722])
 EVERY = 12  # evaluate every 12th frame (2 per second)
 WIDTH = 480  # at 480 px wide
 
 
 def frames_rgb(path: Path) -> list[np.ndarray]:
-    """Every EVERY-th frame as R'G'B' float 0..1 at WIDTH px (decoded with BT.709 tags)."""
+    """Every EVERY-th frame as R'G'B' float 0..1 at WIDTH px.
+
+    Decoded independently of gradecli: colour-science's BT.709 limited-range Y'CbCr -> R'G'B'
+    on the raw 4:2:0 planes (swscale's fast path is about one code value dark here).
+    """
     out = []
     with av.open(str(path)) as c:
         s = c.streams.video[0]
         s.thread_type = "AUTO"
         for i, f in enumerate(c.decode(s)):
-            if i % EVERY == 0:
-                g = f.reformat(
-                    width=WIDTH,
-                    height=WIDTH * f.height // f.width,
-                    format="rgb24",
-                    src_colorspace="itu709",
-                    dst_colorspace="itu709",
-                )
-                out.append(g.to_ndarray().astype(np.float64) / 255.0)
+            if i % EVERY:
+                continue
+            h, w = f.height, f.width
+            planes = f.to_ndarray()  # yuv420p: (h * 3 / 2, w)
+            y = planes[:h]
+            u = planes[h : h + h // 4].reshape(h // 2, w // 2)
+            v = planes[h + h // 4 :].reshape(h // 2, w // 2)
+            ycc = np.stack([y, u.repeat(2, 0).repeat(2, 1), v.repeat(2, 0).repeat(2, 1)], -1)
+            rgb = colour.YCbCr_to_RGB(ycc, K=BT709, in_bits=8, in_legal=True, in_int=True)
+            small = cv2.resize(
+                np.clip(rgb, 0, 1).astype(np.float32),
+                (WIDTH, WIDTH * h // w),
+                interpolation=cv2.INTER_AREA,
+            )
+            out.append(small.astype(np.float64))
     return out
 
 
@@ -106,7 +119,7 @@ def methods_table(cast: list[Path]) -> None:
         dt = time.perf_counter() - t
         graded = [apply_schedule(f, lut_for(c)) for f, c in zip(src, res.clips, strict=True)]
         de, sw = consistency(graded)
-        mark = " (default)" if m == DEFAULT_METHOD else ""
+        mark = " (auto's choice)" if m == AUTO_METHOD["average"] else ""
         rows.append(
             [m + mark, f"{de:.2f}", f"{min_ssim(src, graded):.3f}", f"{sw:.2f}", f"{dt:.1f}"]
         )
@@ -121,6 +134,7 @@ def hero_table(same: list[Path], hero: Path) -> None:
     res = match_clips(
         [*same, hero], OUT / "luts_hero", MatchOptions(target=f"hero:{hero}", luts_only=True)
     )
+    res.clips = res.clips[: len(same)]  # the hero itself is left as it is
     ref = frames_rgb(hero)
     ref_lab = [rgb_to_lab(f, "srgb") for f in ref]
     rows = []
@@ -143,7 +157,7 @@ def hero_table(same: list[Path], hero: Path) -> None:
     worst = max(float(r[2]) for r in rows)
     rows.append(["worst", "", f"{worst:.2f}"])
     print_table(
-        f"2. Same scene, five casts, --target hero:{hero.name} ({DEFAULT_METHOD}): "
+        f"2. Same scene, five casts, --target hero:{hero.name} (auto: {AUTO_METHOD['hero']}): "
         "mean per-pixel dE00 to the hero",
         ["clip", "before", "after"],
         rows,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up a virtual environment in .venv (if needed) and grades the bundled example clips with a
-# bundled look, then checks the results with `gradecli verify`. Outputs go to ./demo_out/.
+# Sets up a virtual environment in .venv (if needed), then runs the main job on the bundled
+# example clips: `gradecli match` makes the three clips one consistent look (graded clips, one
+# .cube per shot and a JSON report in demo_out/), and `gradecli verify` checks the result.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -9,10 +10,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e .
-mkdir -p demo_out
-for clip in examples/clips/*.mp4; do
-  .venv/bin/gradecli lut apply "$clip" examples/looks/warm_summer_evening.cube \
-    -o "demo_out/$(basename "${clip%.mp4}")_warm.mp4"
-done
-.venv/bin/gradecli lut info examples/looks/warm_summer_evening.cube
-echo "graded clips are in demo_out/"
+.venv/bin/gradecli match examples/clips/*.mp4 -o demo_out
+.venv/bin/gradecli verify demo_out/*.mp4 --max-de 2.0
+echo "graded clips, LUTs and match_report.json are in demo_out/"

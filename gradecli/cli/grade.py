@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from gradecli.cli.common import err_console, out_console, progress_bar
-from gradecli.color.transfer import DEFAULT_METHOD, METHODS
+from gradecli.color.transfer import METHODS
 from gradecli.io.video import CODECS, EncodeOptions
 from gradecli.pipeline.grade import grade_file
 from gradecli.pipeline.match import MatchOptions
@@ -19,7 +19,11 @@ def grade_cmd(
     output: Path = typer.Option(
         None, "-o", "--output", help="Output file (default INPUT_graded.EXT)."
     ),
-    method: str = typer.Option(DEFAULT_METHOD, help=f"Transfer method: {', '.join(METHODS)}."),
+    method: str = typer.Option(
+        "auto",
+        help=f"Transfer method: auto, {', '.join(METHODS)} (auto: idt towards a real "
+        "clip or still, mkl towards an average).",
+    ),
     strength: float = typer.Option(1.0, help="0..1: how far to move towards the reference."),
     lut_out: Path = typer.Option(
         None, "--lut-out", help="Where to write the LUT (default OUTPUT.cube)."

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from gradecli.cli.common import STATE, err_console, out_console, progress_bar
-from gradecli.color.transfer import DEFAULT_METHOD, METHODS
+from gradecli.color.transfer import METHODS
 from gradecli.io.video import CODECS, EncodeOptions
 from gradecli.pipeline.match import MatchOptions, match_clips, write_report
 
@@ -24,7 +24,11 @@ def match_cmd(
     output: Path = typer.Option(
         ..., "-o", "--output", help="Folder for graded clips, LUTs, report."
     ),
-    method: str = typer.Option(DEFAULT_METHOD, help=f"Transfer method: {', '.join(METHODS)}."),
+    method: str = typer.Option(
+        "auto",
+        help=f"Transfer method: auto, {', '.join(METHODS)} (auto: idt towards a real "
+        "clip or still, mkl towards an average).",
+    ),
     target: str = typer.Option(
         "average", help="average, median, first, brightest, hero:PATH, ref:IMAGE, stats:FILE.json."
     ),

@@ -34,10 +34,13 @@ bands, so :class:`GamutCompression` pulls such colours back smoothly instead:
    stays in gamut (the identity, say) is left exactly as it is; one that overshoots by a little
    barely changes saturated colours; a strong one gets a wide, gentle knee.
 
-   Caveat: CIELAB lines of constant hue and lightness do not always leave the RGB cube once. Near
-   the yellow corner (L* 96-97, h 102-104 degrees) such a line leaves the sRGB cube at C* 27 and
-   re-enters it at C* 95. The search still returns an in-gamut point on the line there, but which
-   of the crossings it finds can change abruptly inside that sliver.
+   Caveat: the gamut is not convex in CIELAB, so a straight CIELAB line does not always leave the
+   RGB cube once: near the yellow corner (L* 96-97, h 102-104 degrees) a line of constant L* and
+   hue leaves the sRGB cube at C* 27 and re-enters it at C* 95. The search still returns an
+   in-gamut point on the line there, but which crossing it finds can change abruptly: for light
+   (L* > 90) yellow-green colours more than about twice as chromatic as the gamut allows, the
+   output can jump by up to about 0.5 CIELAB units (a just-noticeable difference is about 1). Below
+   L* 90, and within 1.5x of the gamut's chroma everywhere, the map is continuous.
 
 3. What is left outside 0..1 after that is rounding error; RGB is clipped to 0..1.
 
@@ -66,6 +69,8 @@ __all__ = [
 _OVERSHOOT_L_BINS = 10
 _OVERSHOOT_H_BINS = 24
 _TINY = 1e-12
+# Search tolerance in relative saturation (1e-8 of the way to the surface: ~1e-6 CIELAB units).
+_SEARCH_TOL = 1e-8
 _KAPPA = 24389 / 27
 #: Lightness of the grey that light, saturated colours are compressed towards.
 ANCHOR_L = 50.0
@@ -94,11 +99,20 @@ class _Gauge:
         """(r, linear RGB unclipped) of CIELAB ``lab`` (N, 3)."""
         xyz = lab_to_xyz(lab)
         lin = xyz @ self.xyz_to_rgb.T
-        anchor = np.clip(xyz[..., 1], 0.0, 1.0)[..., None] * self.grey
-        d = lin - anchor
-        up = d / np.maximum(1.0 - anchor, _TINY)
-        down = -d / np.maximum(anchor, _TINY)
-        return np.max(np.where(d > 0, up, down), axis=-1), lin
+        return self.saturation(lin, xyz[:, 1]), lin
+
+    def saturation(self, lin: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """r of linear RGB ``lin`` (N, 3) with luminance ``y`` (N,)."""
+        yc = np.clip(y, 0.0, 1.0)
+        r = None
+        for k in range(3):
+            anchor = yc * self.grey[k]
+            d = lin[:, k] - anchor
+            rk = np.where(
+                d > 0, d / np.maximum(1.0 - anchor, _TINY), -d / np.maximum(anchor, _TINY)
+            )
+            r = rk if r is None else np.maximum(r, rk)
+        return r  # type: ignore[return-value]
 
 
 def relative_saturation(lab: np.ndarray, encoding: str = "bt709") -> np.ndarray:
@@ -159,11 +173,11 @@ class _Lines:
             axis=-1,
         )
 
-    def r(self, s: np.ndarray) -> np.ndarray:
-        """Relative saturation at line parameters ``s`` (N,) (same as ``_Gauge`` on points)."""
-        fy = (self.base_l + s * self.delta_l + 16.0) / 116.0
-        fx = fy + s * self.a / 500.0
-        fz = fy - s * self.b / 200.0
+    def r(self, s: np.ndarray, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Relative saturation at parameters ``s`` on the lines ``rows`` (as ``_Gauge`` would)."""
+        fy = (self.base_l[rows] + s * self.delta_l[rows] + 16.0) / 116.0
+        fx = fy + s * self.a[rows] / 500.0
+        fz = fy - s * self.b[rows] / 200.0
         # CIELAB -> XYZ; the linear segment below f = 6/29, as in spaces.lab_to_xyz.
         x = D65_XYZ[0] * np.where(fx > 6 / 29, fx**3, (116 * fx - 16) / _KAPPA)
         y = np.where(fy > 6 / 29, fy**3, (116 * fy - 16) / _KAPPA)
@@ -200,19 +214,23 @@ def _search_line(
     f_lo = -r_target
     f_hi = r_start - r_target
     side = np.zeros(r_target.shape, dtype=np.int8)
+    act = np.arange(len(r_target))  # lines still searching
     for _ in range(SEARCH_ITERATIONS):
-        s = lo + (hi - lo) * (-f_lo) / np.maximum(f_hi - f_lo, _TINY)
-        f = lines.r(s) - r_target
+        a_lo, a_hi, a_flo, a_fhi = lo[act], hi[act], f_lo[act], f_hi[act]
+        s = a_lo + (a_hi - a_lo) * (-a_flo) / np.maximum(a_fhi - a_flo, _TINY)
+        f = lines.r(s, act) - r_target[act]
         above = f > 0
+        a_side = side[act]
         # Illinois: halve the stale end's value when the same end is replaced twice in a row.
-        f_lo = np.where(above & (side == 1), 0.5 * f_lo, f_lo)
-        f_hi = np.where(~above & (side == -1), 0.5 * f_hi, f_hi)
-        hi = np.where(above, s, hi)
-        f_hi = np.where(above, f, f_hi)
-        lo = np.where(above, lo, s)
-        f_lo = np.where(above, f_lo, f)
-        side = np.where(above, 1, -1).astype(np.int8)
-        if np.all(np.abs(f) < 1e-10):
+        a_flo = np.where(above & (a_side == 1), 0.5 * a_flo, a_flo)
+        a_fhi = np.where(~above & (a_side == -1), 0.5 * a_fhi, a_fhi)
+        hi[act] = np.where(above, s, a_hi)
+        f_hi[act] = np.where(above, f, a_fhi)
+        lo[act] = np.where(above, a_lo, s)
+        f_lo[act] = np.where(above, a_flo, f)
+        side[act] = np.where(above, 1, -1)
+        act = act[np.abs(f) > _SEARCH_TOL]
+        if len(act) == 0:
             break
     # Secant point of the final bracket: continuous in the inputs, within ~1e-10 of the root
     # where the search has converged; where it has not (far out, strongly curved r), the

@@ -120,7 +120,7 @@ def analyze_clip(
     ``encoding`` is the RGB encoding used to judge frames in CIELAB ("srgb", "bt2020").
     """
     rng = np.random.default_rng(seed)
-    with InputVideo(path) as video:
+    with InputVideo(path, analysis_only=True) as video:
         info = video.info
         layout = plane_layout(info.pix_fmt)
         stride = max(1, int(np.ceil(info.width / analysis_width)))

@@ -196,7 +196,9 @@ class InputVideo:
     of the main video stream and ``av.Packet`` objects of the streams that are copied (audio).
     """
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, *, analysis_only: bool = False) -> None:
+        """Open ``path``. ``analysis_only`` skips the decoder's deblocking (about 30% faster
+        H.264/HEVC decoding; pixels differ slightly at block edges), for statistics only."""
         self.path = Path(path)
         self.container = _open_container(self.path)
         try:
@@ -205,6 +207,8 @@ class InputVideo:
             self.stream = self.container.streams.video[0]
             self.stream.thread_type = "AUTO"
             cc = self.stream.codec_context
+            if analysis_only:
+                cc.options = {"skip_loop_filter": "all"}
             width, height = cc.width, cc.height
             if not width or not height:
                 raise VideoError(f"{self.path}: video stream has no frame size (corrupt header?)")

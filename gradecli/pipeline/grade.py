@@ -19,7 +19,7 @@ from gradecli.io.images import is_image_path, read_image, write_image
 from gradecli.io.luts import write_lut
 from gradecli.io.video import is_video_path, probe_video
 from gradecli.pipeline.analysis import analysis_encoding
-from gradecli.pipeline.match import MatchOptions, MatchResult, _grade_analyses
+from gradecli.pipeline.match import MatchOptions, MatchResult, _grade_analyses, resolve_method
 from gradecli.pipeline.paths import check_input, check_output
 from gradecli.pipeline.targets import Target, build_target
 
@@ -72,7 +72,7 @@ def grade_file(
         img = read_image(src_p)
         src_lab = rgb_to_lab(img.rgb.reshape(-1, 3)[:: max(1, img.rgb.size // 3 // 200000)])
         tf = fit_transfer(
-            opts.method,
+            resolve_method(opts.method, "ref"),
             src_lab,
             target.lab,
             strength=opts.strength,
@@ -83,7 +83,7 @@ def grade_file(
         lut = Lut(
             table=lut.table,
             domain=lut.domain,
-            title=f"gradecli {opts.method} {src_p.stem}",
+            title=f"gradecli {resolve_method(opts.method, 'ref')} {src_p.stem}",
             comments=(f"gradecli {__version__} grade {src_p.name} --ref {ref_p.name}",),
         )
         write_lut(lut, lut_path)

@@ -24,7 +24,7 @@ from gradecli import __version__
 from gradecli.color.ciede2000 import delta_e2000
 from gradecli.color.lut import Lut
 from gradecli.color.spaces import lab_to_rgb, rgb_to_lab
-from gradecli.color.transfer import DEFAULT_METHOD, fit_transfer, get_method
+from gradecli.color.transfer import fit_transfer, get_method
 from gradecli.engine.analysis import ClipAnalysis, analyze_clip
 from gradecli.engine.transcode import transcode
 from gradecli.errors import BadInputError, GradeError
@@ -41,7 +41,7 @@ __all__ = ["MatchOptions", "MatchResult", "ClipResult", "ShotResult", "match_cli
 class MatchOptions:
     """How to match: transfer method, target, strength 0..1, LUT size, grouping, rendering."""
 
-    method: str = DEFAULT_METHOD
+    method: str = "auto"
     target: str = "average"
     strength: float = 1.0
     lut_size: int = 33
@@ -53,9 +53,14 @@ class MatchOptions:
     interpolation: str = "tetrahedral"
     encode: EncodeOptions = field(default_factory=EncodeOptions)
     seed: int = 0
+    #: For consensus targets (average, median): how much of the difference in contrast (L*
+    #: spread) between a shot and the target to remove, 0..1. Between different pictures much of
+    #: that difference is content, not grade; colour balance and exposure are always matched.
+    contrast: float = 0.5
 
     def validate(self) -> None:
-        get_method(self.method)
+        if self.method != "auto":
+            get_method(self.method)
         parse_target(self.target)
         if not 0.0 <= self.strength <= 1.0:
             raise BadInputError(f"--strength must be in 0..1, got {self.strength}")
@@ -63,8 +68,31 @@ class MatchOptions:
             raise BadInputError(f"--lut-size must be 2..129, got {self.lut_size}")
         if self.groups not in ("none", "auto"):
             raise BadInputError(f"--groups must be none or auto, got {self.groups!r}")
+        if not 0.0 <= self.contrast <= 1.0:
+            raise BadInputError(f"--contrast must be in 0..1, got {self.contrast}")
         if self.jobs < 1:
             raise BadInputError(f"--jobs must be at least 1, got {self.jobs}")
+
+
+#: What ``--method auto`` (the default) uses, by target kind. A target that is one real clip or
+#: still has a look in the whole shape of its colour distribution: move the whole distribution
+#: (idt). A consensus of different pictures (average, median, a profile) is only meaningful in
+#: its statistics: match means and covariance (mkl), which keeps pictures' structure best.
+#: Measured in benchmarks/bench_match.py.
+AUTO_METHOD = {
+    "average": "mkl",
+    "median": "mkl",
+    "stats": "mkl",
+    "first": "idt",
+    "brightest": "idt",
+    "hero": "idt",
+    "ref": "idt",
+}
+
+
+def resolve_method(method: str, target_kind: str) -> str:
+    """The transfer method to use: ``method``, or for "auto" the one for ``target_kind``."""
+    return AUTO_METHOD[target_kind] if method == "auto" else get_method(method).name
 
 
 @dataclass
@@ -172,6 +200,19 @@ def _refine_mean(
     return lut
 
 
+def _shot_target(tgt: Target, src_lab: np.ndarray, contrast: float) -> np.ndarray:
+    """The target sample for one shot: for consensus targets, its L* spread moved only
+    ``contrast`` of the way (geometrically) from the shot's spread to the target's."""
+    if tgt.kind not in ("average", "median") or contrast >= 1.0:
+        return tgt.lab
+    mu = tgt.lab[:, 0].mean()
+    s_t = max(float(tgt.lab[:, 0].std()), 1e-3)
+    s_s = max(float(src_lab[:, 0].std()), 1e-3)
+    lab = tgt.lab.copy()
+    lab[:, 0] = mu + (lab[:, 0] - mu) * (s_s / s_t) ** (1.0 - contrast)
+    return lab
+
+
 def _render(job: tuple) -> tuple[str, str | None]:
     src, dst, schedule, encode = job
     try:
@@ -255,6 +296,7 @@ def _grade_analyses(
     results: list[ClipResult] = []
     jobs = []
     target_desc = []
+    methods_used: list[str] = []
     for g in sorted(set(group_ids)):
         members = [i for i, gi in enumerate(group_ids) if gi == g]
         tgt = target or build_target(
@@ -262,6 +304,8 @@ def _grade_analyses(
         )
         target_desc.append(tgt.description)
         hero = members[tgt.hero] if tgt.hero is not None else None
+        method = resolve_method(opts.method, tgt.kind)
+        methods_used.append(method)
         for i in members:
             a = analyses[i]
             stem = a.path.stem
@@ -272,10 +316,11 @@ def _grade_analyses(
                 if i == hero:
                     lut = Lut.identity(opts.lut_size)
                 else:
+                    shot_target = _shot_target(tgt, src_lab, opts.contrast)
                     tf = fit_transfer(
-                        opts.method,
+                        method,
                         src_lab,
-                        tgt.lab,
+                        shot_target,
                         strength=opts.strength,
                         encoding=a.encoding,
                         seed=opts.seed,
@@ -286,7 +331,7 @@ def _grade_analyses(
                 lut = Lut(
                     table=lut.table,
                     domain=lut.domain,
-                    title=f"gradecli {opts.method} {stem} shot {shot.index + 1}",
+                    title=f"gradecli {method} {stem} shot {shot.index + 1}",
                     comments=(
                         f"gradecli {__version__} match: {a.path.name} frames "
                         f"{shot.start}-{shot.end - 1} -> {tgt.description}",
@@ -376,7 +421,7 @@ def _grade_analyses(
             )
     groups = [[r.path for r in m] for m in by_group.values()]
     result = MatchResult(
-        opts.method,
+        "/".join(dict.fromkeys(methods_used)),
         "; ".join(dict.fromkeys(target_desc)),
         results,
         failed,

@@ -11,12 +11,12 @@ channel (L*, a*, b*) gets a curve that is:
   blacks and whites, 8-bit plateaus) are merged;
 - **slope-limited and smoothed**: segment slopes are smoothed in the log domain (``smooth``
   passes of a [1, 2, 1] / 4 filter), limited to ``1 / max_gain .. max_gain`` and the curve is
-  rebuilt from them, shifted to fit the matched knots best in least squares;
+  rebuilt from them, then shifted so that the mapped source has exactly the target's mean;
 - **monotone piecewise-cubic** between knots (Fritsch-Carlson / PCHIP slopes: C1, strictly
   increasing, no overshoot);
 - **linear beyond the end knots**, continuing the end slopes.
 
-A single-valued source channel (a flat frame) becomes a shift to the target's median.
+A single-valued source channel (a flat frame) becomes a shift to the target's mean.
 Identical source and target give the identity.
 """
 
@@ -118,8 +118,8 @@ def fit_curve(
     xg = np.bincount(group, weights=xs) / counts
     yg = np.bincount(group, weights=ys) / counts
     if len(xg) < 2:
-        # Constant source channel: shift it to the target's median, slope 1.
-        shift = float(np.median(target) - xg[0])
+        # Constant source channel: shift it to the target's mean, slope 1.
+        shift = float(np.mean(target) - xg[0])
         x2 = np.array([xg[0] - 1.0, xg[0] + 1.0])
         return MonotoneCurve(tuple(x2), tuple(x2 + shift), (1.0, 1.0))
     dx = np.diff(xg)
@@ -132,7 +132,10 @@ def fit_curve(
     rebuilt = np.concatenate([[0.0], np.cumsum(slopes * dx)])
     y_new = rebuilt + np.mean(yg - rebuilt)
     d = _pchip_slopes(xg, y_new)
-    return MonotoneCurve(tuple(float(v) for v in xg), tuple(float(v) for v in y_new), tuple(d))
+    curve = MonotoneCurve(tuple(float(v) for v in xg), tuple(float(v) for v in y_new), tuple(d))
+    # Smoothing and slope limits bias the mapped mean a little; shift it back onto the target's.
+    offset = float(np.mean(target) - np.mean(curve(source)))
+    return MonotoneCurve(curve.x, tuple(float(v) + offset for v in y_new), curve.d)
 
 
 @register_map

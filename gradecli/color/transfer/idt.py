@@ -19,7 +19,11 @@ only to find where the source distribution should go, then fits a smooth map to 
    coarse trilinear grid over the source's CIELAB box: mean squared data error, plus a
    thin-plate smoothness term (second derivatives scaled by the length ``smoothness`` in CIELAB
    units), plus a small ridge ``ridge`` that lets the residual fade to zero (the linear map) far
-   from the data; beyond the box the residual stays constant.
+   from the data; beyond the box the residual stays constant;
+4. the residual is scaled down, as a whole, if its steepest slope (a bound on the norm of its
+   Jacobian, from the grid's finite differences) exceeds ``max_slope``. Ordinary looks stay far
+   below it; it is what keeps a near-constant source (a black frame, whose few distinct colours
+   IDT would spread over the whole target) from amplifying noise.
 
 The result is a smooth, deterministic (for a given ``seed``) function of colour: linear map plus
 a smooth residual, evaluated at any colour by trilinear interpolation.
@@ -46,6 +50,7 @@ DEFAULT_MAX_SAMPLES = 20_000
 DEFAULT_GRID = (9, 13, 13)
 DEFAULT_SMOOTHNESS = 8.0
 DEFAULT_RIDGE = 1e-3
+DEFAULT_MAX_SLOPE = 2.0
 _BOX_PAD = 4.0  # CIELAB units around the source samples' box
 _MIN_STEP = 1e-3  # merge 1-D quantile knots closer than this (CIELAB units)
 
@@ -188,6 +193,18 @@ def fit_residual_grid(
     return sol.reshape(*shape, 3)
 
 
+def residual_slope(residual: np.ndarray, step: np.ndarray) -> float:
+    """Upper bound on the Jacobian norm of a trilinear residual grid (CIELAB units per unit).
+
+    ``sqrt(sum over axes of the largest squared finite-difference derivative along that axis)``.
+    """
+    total = 0.0
+    for axis in range(3):
+        d = np.diff(residual, axis=axis) / step[axis]
+        total += float(np.max(np.sum(d * d, axis=-1), initial=0.0))
+    return float(np.sqrt(total))
+
+
 @register_map
 @dataclass(frozen=True, eq=False)
 class IdtMap:
@@ -284,6 +301,7 @@ def fit_idt(
     grid: tuple[int, int, int] = DEFAULT_GRID,
     smoothness: float = DEFAULT_SMOOTHNESS,
     ridge: float = DEFAULT_RIDGE,
+    max_slope: float = DEFAULT_MAX_SLOPE,
     eps: float = DEFAULT_EPS,
     max_gain: float = DEFAULT_MAX_GAIN,
 ) -> IdtMap:
@@ -293,7 +311,8 @@ def fit_idt(
     ``max_samples`` (>= 100) pixels of each side used for IDT (a random subset drawn with
     ``seed``); ``grid`` nodes along L*, a*, b* (2..64 each); ``smoothness`` > 0 the thin-plate
     length scale in CIELAB units (larger = smoother); ``ridge`` >= 0 the pull of the residual to
-    zero; ``eps`` and ``max_gain`` regularise the linear part (see :func:`fit_mkl`).
+    zero; ``max_slope`` > 0 caps the residual's slope (CIELAB units per unit); ``eps`` and
+    ``max_gain`` regularise the linear part (see :func:`fit_mkl`).
     """
     grid_t = tuple(int(g) for g in np.broadcast_to(np.asarray(grid), (3,)))
     if not (
@@ -303,10 +322,11 @@ def fit_idt(
         and all(2 <= g <= 64 for g in grid_t)
         and smoothness > 0
         and ridge >= 0
+        and max_slope > 0
     ):
         raise BadInputError(
             "idt: need 0 <= iterations <= 200, 8 <= levels <= 4096, max_samples >= 100, "
-            "2 <= grid <= 64, smoothness > 0, ridge >= 0"
+            "2 <= grid <= 64, smoothness > 0, ridge >= 0, max_slope > 0"
         )
     rng = np.random.default_rng(seed)
     linear = fit_mkl(source, target, eps=eps, max_gain=max_gain)
@@ -328,6 +348,9 @@ def fit_idt(
         smoothness=smoothness,
         ridge=ridge,  # type: ignore[arg-type]
     )
+    slope = residual_slope(residual, step)
+    if slope > max_slope:
+        residual = residual * (max_slope / slope)
     return IdtMap(
         linear=linear,
         lo=(float(lo[0]), float(lo[1]), float(lo[2])),

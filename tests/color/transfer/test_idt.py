@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from scipy.stats import wasserstein_distance
 
 from gradecli.color.ciede2000 import delta_e2000
 from gradecli.color.transfer import fit_transfer
@@ -21,8 +22,13 @@ def test_sliced_transport_matches_a_non_gaussian_distribution():
     )
     moved = sliced_transport(src, tgt, iterations=30, rng=np.random.default_rng(1))
     for k in range(3):
-        q = np.linspace(0.05, 0.95, 7)
-        np.testing.assert_allclose(np.quantile(moved[:, k], q), np.quantile(tgt[:, k], q), atol=2)
+        # 1-D Wasserstein distance per channel: small against the spread (10-20 units).
+        assert wasserstein_distance(moved[:, k], tgt[:, k]) < 1.0
+    # Most moved samples land in one of the two clusters (a Gaussian fit would fill the gap).
+    d = np.minimum(
+        np.linalg.norm(moved - [30, 20, 0], axis=1), np.linalg.norm(moved - [70, -20, 10], axis=1)
+    )
+    assert np.mean(d < 10) > 0.9
 
 
 def test_idt_beats_linear_on_a_shadow_only_cast(astronaut):

@@ -94,13 +94,14 @@ def test_degenerate_inputs_stay_bounded(method, case, astronaut, random_rgb):
         out = t(random_rgb)
     assert np.all(np.isfinite(out))
     assert out.min() >= 0.0 and out.max() <= 1.0
-    # No explosion: nearby colours stay nearby (CIELAB Lipschitz ratio bounded by the gain cap).
+    # No explosion: nearby colours stay nearby (the CIELAB Lipschitz ratio is bounded by the gain
+    # cap of 3, times what gamut compression adds near the cube's surface).
     x = random_rgb[:5000]
     y = np.clip(x + rng.normal(0.0, 0.003, x.shape), 0, 1)
     d_in = np.linalg.norm(lab(x) - lab(y), axis=-1)
     d_out = np.linalg.norm(lab(t(x)) - lab(t(y)), axis=-1)
     ok = d_in > 0.05
-    assert np.percentile(d_out[ok] / d_in[ok], 99) < 6.0
+    assert np.percentile(d_out[ok] / d_in[ok], 99) < 8.0
 
 
 @pytest.mark.parametrize("method", ALL)
@@ -129,11 +130,15 @@ def test_deterministic_and_serialisable(method, astronaut):
 
 
 def test_idt_seed_changes_little(astronaut):
-    src, tgt = lab(warm(astronaut)), lab(astronaut)
+    # IDT is randomised (subsample, rotations): another seed gives another, equally good map.
+    cast = warm(astronaut)
+    src, tgt = lab(cast), lab(astronaut)
     a = fit_transfer("idt", src, tgt, encoding=ENCODING, seed=1)
     b = fit_transfer("idt", src, tgt, encoding=ENCODING, seed=2)
     assert a.to_dict() != b.to_dict()
-    assert delta_e2000(lab(a(astronaut)), lab(b(astronaut))).mean() < 0.5
+    out_a, out_b = lab(a(cast)), lab(b(cast))
+    assert delta_e2000(out_a, tgt).mean() < 1.0 and delta_e2000(out_b, tgt).mean() < 1.0
+    assert delta_e2000(out_a, out_b).mean() < 0.75
 
 
 @pytest.mark.parametrize("method", ALL)
@@ -146,9 +151,9 @@ def test_shapes(method, astronaut):
     assert t(np.stack([img, img])).shape == (2, 8, 10, 3)
     assert t(img.astype(np.float32)).dtype == np.float64
     # Chunking does not change the result.
-    assert np.array_equal(t(img, chunk=7), t(img))
+    np.testing.assert_allclose(t(img, chunk=7), t(img), rtol=0, atol=1e-9)
     # The same pixel gives the same colour wherever it is (a pure function of colour).
-    assert np.array_equal(t(img)[3, 4], t(img[3, 4]))
+    np.testing.assert_allclose(t(img)[3, 4], t(img[3, 4]), rtol=0, atol=1e-9)
     with pytest.raises(BadInputError):
         t(np.zeros((4, 4)))
     with pytest.raises(BadInputError):
@@ -179,3 +184,18 @@ def test_encodings(encoding, astronaut):
     assert t.encoding == encoding
     m_out = rgb_to_lab(out, encoding).reshape(-1, 3).mean(0)
     assert delta_e2000(m_out, tgt.reshape(-1, 3).mean(0)) < 1.0
+
+
+@pytest.mark.parametrize("method", ALL)
+def test_shared_stills_cool_cast(method, shared_data):
+    from skimage.io import imread
+
+    path = shared_data / "stills" / "rocket.jpg"
+    if not path.is_file():
+        pytest.skip(f"{path} not found")
+    img = imread(path)[::2, ::2, :3].astype(np.float64) / 255.0
+    cast = img ** np.array([1.25, 1.0, 0.85])  # cool
+    t = fit_transfer(method, lab(cast), lab(img), encoding=ENCODING)
+    out = t(cast)
+    assert delta_e2000(_mean_lab(out), _mean_lab(img)) < 1.0
+    assert delta_e2000(lab(out), lab(img)).mean() < 0.5 * delta_e2000(lab(cast), lab(img)).mean()

@@ -75,6 +75,6 @@ def test_bad_samples(src):
 
 def test_samples_of_any_leading_shape():
     img = SAMPLE.reshape(40, 50, 3)
-    a = fit_transfer("reinhard", img, img[::-1])
-    b = fit_transfer("reinhard", SAMPLE, SAMPLE[::-1])
+    a = fit_transfer("reinhard", img, img + 1.0)
+    b = fit_transfer("reinhard", SAMPLE, SAMPLE + 1.0)
     assert a.to_dict() == b.to_dict()
