@@ -72,9 +72,9 @@ __all__ = [
 #: Weight of the thin-plate energy relative to the mean squared data error (see the module doc).
 DEFAULT_SMOOTHNESS = 1e-7
 #: Weight of the ridge ``integral (f - identity)^2`` over the cube.
-DEFAULT_IDENTITY_PULL = 1e-6
+DEFAULT_IDENTITY_PULL = 1e-9
 #: Gaussian prefilter radius (standard deviation) in pixels, for image-shaped inputs.
-DEFAULT_BLUR = 1.5
+DEFAULT_BLUR = 1.25
 #: Local RGB standard deviation (0..1 code values) above which pixels count less.
 DEFAULT_TEXTURE = 0.02
 #: Default cap on the number of pixels used: 2**21 keeps a whole 1080p frame (2,073,600 pixels).
@@ -108,7 +108,7 @@ def fit_lut_table(
     before, after:
         Float arrays of the same shape ``(..., 3)``: RGB code values (non-linear, as stored in the
         image or video, nominally 0..1) of the same pixels before and after the grade. Integer
-        arrays are not rescaled: divide 8-bit images by 255 first. ``before`` is clipped to the
+        arrays are refused (divide 8-bit images by 255 first). ``before`` is clipped to the
         LUT domain 0..1; ``after`` may leave it (it is fitted as given). With ``ndim >= 3`` the
         two axes before the channel axis are image rows and columns (``(H, W, 3)``, or a stack
         ``(..., H, W, 3)``) and the prefilter applies; ``(N, 3)`` is a plain list of samples.
@@ -217,8 +217,14 @@ def _check_options(
 
 
 def _as_rgb(arr: np.ndarray, name: str) -> np.ndarray:
+    raw = np.asarray(arr)
+    if raw.dtype.kind in "biu":
+        raise BadInputError(
+            f"{name} image must be float code values in 0..1, got {raw.dtype} "
+            "(divide 8-bit images by 255, 16-bit ones by 65535)"
+        )
     try:
-        out = np.asarray(arr, dtype=np.float64)
+        out = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise BadInputError(f"{name} image must be a numeric array: {exc}") from exc
     if out.ndim < 2 or out.shape[-1] != 3:
