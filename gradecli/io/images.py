@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from gradecli.errors import BadInputError, ImageError
+from gradecli.io.files import check_readable, write_atomic
 
 __all__ = ["IMAGE_EXTENSIONS", "Image", "is_image_path", "read_image", "write_image"]
 
@@ -39,13 +40,7 @@ class Image:
 
 def read_image(path: str | os.PathLike) -> Image:
     """Read a still. Raises BadInputError/ImageError naming the file and the problem."""
-    path = Path(path)
-    if not path.exists():
-        raise BadInputError(f"{path}: no such file")
-    if path.is_dir():
-        raise BadInputError(f"{path}: is a folder, not an image")
-    if not os.access(path, os.R_OK):
-        raise BadInputError(f"{path}: not readable (permission denied)")
+    path = check_readable(path, "image")
     data = np.fromfile(path, dtype=np.uint8)
     img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
     if img is None:
@@ -106,10 +101,4 @@ def write_image(
     ok, buf = cv2.imencode(ext, bgr)
     if not ok:
         raise ImageError(f"{path}: could not encode image")
-    tmp = path.with_name(f".{path.stem}.gradecli-{os.getpid()}.part{path.suffix}")
-    try:
-        buf.tofile(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_atomic(path, buf.tobytes())

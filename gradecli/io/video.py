@@ -22,6 +22,7 @@ import numpy as np
 
 from gradecli.color.ycbcr import YCbCrSpec
 from gradecli.errors import BadInputError, VideoError
+from gradecli.io.files import check_readable
 
 __all__ = [
     "CODECS",
@@ -136,12 +137,7 @@ class VideoInfo:
 
 
 def _open_container(path: Path) -> av.container.InputContainer:
-    if not path.exists():
-        raise BadInputError(f"{path}: no such file")
-    if path.is_dir():
-        raise BadInputError(f"{path}: is a folder, not a video")
-    if not os.access(path, os.R_OK):
-        raise BadInputError(f"{path}: not readable (permission denied)")
+    check_readable(path, "video")
     try:
         return av.open(str(path), mode="r")
     except av.error.FFmpegError as e:

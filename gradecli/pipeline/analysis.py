@@ -15,6 +15,7 @@ from gradecli.color.spaces import rgb_to_lab
 from gradecli.color.stats import LabStats, lab_stats, pool_lab_stats
 from gradecli.engine.sampling import sample_frames
 from gradecli.errors import BadInputError
+from gradecli.io.files import check_readable
 from gradecli.io.images import is_image_path, read_image
 from gradecli.io.video import is_video_path, probe_video
 
@@ -61,8 +62,7 @@ def profile_media(path: str | os.PathLike, frames: int = 12, max_width: int = 48
         lab = rgb_to_lab(rgb[::stride, ::stride], "srgb")
         return MediaProfile(str(p), "image", "srgb", 1, lab_stats(lab))
     if not is_video_path(p):
-        if not p.exists():
-            raise BadInputError(f"{p}: no such file")
+        check_readable(p)
         raise BadInputError(f"{p}: not a video or image (unknown extension '{p.suffix}')")
     info = probe_video(p)
     enc = analysis_encoding(info.ycbcr.matrix)

@@ -28,6 +28,7 @@ from gradecli.color.transfer import fit_transfer, get_method
 from gradecli.engine.analysis import ClipAnalysis, analyze_clip
 from gradecli.engine.transcode import transcode
 from gradecli.errors import BadInputError, GradeError
+from gradecli.io.files import write_atomic
 from gradecli.io.luts import write_lut
 from gradecli.io.video import EncodeOptions, is_video_path, probe_video
 from gradecli.pipeline.analysis import analysis_encoding
@@ -434,8 +435,5 @@ def _grade_analyses(
 
 def write_report(result: MatchResult, path: str | os.PathLike) -> None:
     """Write the JSON report atomically."""
-    p = Path(path)
-    tmp = p.with_name(f".{p.name}.gradecli-{os.getpid()}.part")
-    tmp.write_text(json.dumps(result.to_dict(), indent=2))
-    os.replace(tmp, p)
-    result.report = str(p)
+    write_atomic(path, json.dumps(result.to_dict(), indent=2).encode("utf-8"))
+    result.report = str(path)

@@ -6,20 +6,14 @@ import os
 from pathlib import Path
 
 from gradecli.errors import BadInputError
+from gradecli.io.files import check_readable
 
 __all__ = ["check_input", "check_output"]
 
 
 def check_input(path: str | os.PathLike) -> Path:
     """An existing, readable regular file, or BadInputError naming it."""
-    p = Path(path)
-    if not p.exists():
-        raise BadInputError(f"{p}: no such file")
-    if p.is_dir():
-        raise BadInputError(f"{p}: is a folder, not a file")
-    if not os.access(p, os.R_OK):
-        raise BadInputError(f"{p}: not readable (permission denied)")
-    return p
+    return check_readable(path)
 
 
 def check_output(path: str | os.PathLike, inputs: list[Path]) -> Path:

@@ -59,7 +59,7 @@ import numpy as np
 
 from gradecli.color.lut import DEFAULT_DOMAIN, MAX_1D_SIZE, MAX_3D_SIZE, Lut
 from gradecli.errors import BadInputError, LutError
-from gradecli.io.luts._atomic import write_atomic
+from gradecli.io.files import write_atomic
 
 __all__ = ["format_cube", "parse_cube", "read_cube", "write_cube"]
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from gradecli.color.lut import DEFAULT_DOMAIN, Lut
 from gradecli.errors import BadInputError, LutError
-from gradecli.io.luts._atomic import write_atomic
+from gradecli.io.files import write_atomic
 
 __all__ = [
     "MAX_LEVEL",

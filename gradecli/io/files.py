@@ -1,4 +1,4 @@
-"""Atomic file writes for LUT files: a temporary file in the target folder, then ``os.replace``."""
+"""File checks and atomic writes shared by every reader and writer in ``gradecli.io``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,20 @@ from pathlib import Path
 
 from gradecli.errors import BadInputError
 
-__all__ = ["write_atomic"]
+__all__ = ["check_readable", "write_atomic"]
+
+
+def check_readable(path: str | os.PathLike[str], what: str = "file") -> Path:
+    """``path`` as a Path if it is an existing, readable regular file; else BadInputError
+    naming it and the problem (``what`` says what was expected: "video", "image", ...)."""
+    p = Path(path)
+    if not p.exists():
+        raise BadInputError(f"{p}: no such file")
+    if p.is_dir():
+        raise BadInputError(f"{p}: is a folder, not a {what}")
+    if not os.access(p, os.R_OK):
+        raise BadInputError(f"{p}: not readable (permission denied)")
+    return p
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
