@@ -176,3 +176,32 @@ def test_grade_still_and_clip_to_ref(tmp_path):
     assert res.delta_e00_to_ref_after < 1.0
     with pytest.raises(BadInputError, match="still image"):
         grade_file(still, clip)
+
+
+def dark(x):
+    return x * 0.25
+
+
+def test_groups_auto_and_parallel_jobs(tmp_path):
+    a = write_clip(tmp_path / "a.mkv", [(0, 24)], cast=warm)
+    b = write_clip(tmp_path / "b.mkv", [(1, 24)], cast=cool)
+    c = write_clip(tmp_path / "c.mkv", [(3, 24)], cast=dark)
+    opts = MatchOptions(groups="auto", jobs=2, encode=EncodeOptions(codec="ffv1"))
+    res = match_clips([a, b, c], tmp_path / "o", opts)
+    assert sorted(len(g) for g in res.groups) == [1, 2]
+    assert [Path(p).name for p in next(g for g in res.groups if len(g) == 1)] == ["c.mkv"]
+    assert all((tmp_path / "o" / n).exists() for n in ("a.mkv", "b.mkv", "c.mkv"))
+    assert len(res.pairs) == 1  # pairs are compared within a group
+
+
+def test_grade_cli(tmp_path, capsys):
+    ref = tmp_path / "ref.png"
+    write_image(ref, warm(_picture(2, 0, 60, 80)))
+    still = tmp_path / "s.png"
+    write_image(still, cool(_picture(0, 3, 60, 80)))
+    assert run(["--quiet", "grade", str(still), "--ref", str(ref), "-o", str(tmp_path / "o.png"),
+                "--method", "mkl"]) == 0
+    assert (tmp_path / "o.png").exists() and (tmp_path / "o.cube").exists()
+    assert "ΔE00" in capsys.readouterr().out
+    assert run(["grade", str(still), "--ref", str(tmp_path / "none.png")]) == 2
+    assert "none.png" in capsys.readouterr().err
