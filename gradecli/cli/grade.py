@@ -7,10 +7,6 @@ from pathlib import Path
 import typer
 
 from gradecli.cli.common import err_console, out_console, progress_bar
-from gradecli.color.transfer import METHODS
-from gradecli.io.video import CODECS, EncodeOptions
-from gradecli.pipeline.grade import grade_file
-from gradecli.pipeline.match import MatchOptions
 
 
 def grade_cmd(
@@ -21,7 +17,7 @@ def grade_cmd(
     ),
     method: str = typer.Option(
         "auto",
-        help=f"Transfer method: auto, {', '.join(METHODS)} (auto: idt towards a real "
+        help="Transfer method: auto, reinhard, histogram, mkl, idt (auto: idt towards a real "
         "clip or still, mkl towards an average).",
     ),
     strength: float = typer.Option(1.0, help="0..1: how far to move towards the reference."),
@@ -31,11 +27,15 @@ def grade_cmd(
     lut_size: int = typer.Option(33, "--lut-size", help="3D LUT size (2..129)."),
     no_cuts: bool = typer.Option(False, "--no-cuts", help="One LUT for the whole clip."),
     luts_only: bool = typer.Option(False, "--luts-only", help="Write the LUT(s) only."),
-    codec: str = typer.Option("h264", help=f"Video codec: {', '.join(CODECS)}."),
+    codec: str = typer.Option("h264", help="Video codec: h264, hevc, prores, ffv1."),
     crf: int = typer.Option(18, help="Quality for h264/hevc, 0..51."),
     preset: str = typer.Option("medium", help="Encoder preset for h264/hevc."),
 ) -> None:
     """Grade a clip (one LUT per shot) or a still towards the look of a reference still."""
+    from gradecli.io.video import EncodeOptions
+    from gradecli.pipeline.grade import grade_file
+    from gradecli.pipeline.match import MatchOptions
+
     opts = MatchOptions(
         method=method,
         target="average",

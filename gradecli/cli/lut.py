@@ -9,8 +9,6 @@ import typer
 from rich.table import Table
 
 from gradecli.cli.common import err_console, out_console, progress_bar
-from gradecli.io.video import CODECS, EncodeOptions
-from gradecli.pipeline import lut_ops
 
 app = typer.Typer(
     help="Apply, inspect, convert and fit LUTs (.cube, Hald CLUT .png).", no_args_is_help=True
@@ -23,7 +21,7 @@ def apply_cmd(
     lut: Path = typer.Argument(..., help="LUT file (.cube or Hald .png)."),
     output: Path = typer.Option(..., "-o", "--output", help="Output file (never an input)."),
     interpolation: str = typer.Option("tetrahedral", help="tetrahedral or trilinear."),
-    codec: str = typer.Option("h264", help=f"Video codec: {', '.join(CODECS)}."),
+    codec: str = typer.Option("h264", help="Video codec: h264, hevc, prores, ffv1."),
     crf: int = typer.Option(18, help="Quality for h264/hevc, 0..51 (lower is better)."),
     preset: str = typer.Option("medium", help="Encoder preset for h264/hevc."),
     pix_fmt: str = typer.Option(
@@ -34,6 +32,9 @@ def apply_cmd(
 
     Audio is copied; colour tags, frame rate and time stamps are kept.
     """
+    from gradecli.io.video import EncodeOptions
+    from gradecli.pipeline import lut_ops
+
     options = EncodeOptions(codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt)
     with progress_bar(f"grading {input.name}", None) as update:
         res = lut_ops.apply_lut_file(
@@ -53,6 +54,8 @@ def info_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Describe a LUT: kind, sizes, domain, output range, whether it is the identity."""
+    from gradecli.pipeline import lut_ops
+
     info = lut_ops.lut_info(lut)
     if as_json:
         out_console.print_json(json.dumps(info.to_dict()))
@@ -85,6 +88,8 @@ def convert_cmd(
     size: int = typer.Option(None, help="Resample the 3D table to this size first."),
 ) -> None:
     """Convert a LUT between .cube and Hald CLUT .png (optionally resampling it)."""
+    from gradecli.pipeline import lut_ops
+
     lut_ops.convert_lut(src, dst, size=size)
     err_console.print(f"wrote {dst}")
 
@@ -98,5 +103,7 @@ def fit_cmd(
     smoothness: float = typer.Option(None, help="Regularisation weight (default: tuned)."),
 ) -> None:
     """Fit a 3D LUT that turns BEFORE into AFTER (regularised least squares, no holes)."""
+    from gradecli.pipeline import lut_ops
+
     lut_ops.fit_lut_files(before, after, output, size=size, smoothness=smoothness)
     err_console.print(f"wrote {output} ({size}^3)")

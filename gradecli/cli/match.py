@@ -9,9 +9,6 @@ import typer
 from rich.table import Table
 
 from gradecli.cli.common import STATE, err_console, out_console, progress_bar
-from gradecli.color.transfer import METHODS
-from gradecli.io.video import CODECS, EncodeOptions
-from gradecli.pipeline.match import MatchOptions, match_clips, write_report
 
 
 def default_jobs() -> int:
@@ -26,7 +23,7 @@ def match_cmd(
     ),
     method: str = typer.Option(
         "auto",
-        help=f"Transfer method: auto, {', '.join(METHODS)} (auto: idt towards a real "
+        help="Transfer method: auto, reinhard, histogram, mkl, idt (auto: idt towards a real "
         "clip or still, mkl towards an average).",
     ),
     target: str = typer.Option(
@@ -45,7 +42,7 @@ def match_cmd(
         None, help="Clips rendered in parallel (default: cores / 4, at least 1)."
     ),
     no_cuts: bool = typer.Option(False, "--no-cuts", help="One LUT per clip, no cut detection."),
-    codec: str = typer.Option("h264", help=f"Video codec: {', '.join(CODECS)}."),
+    codec: str = typer.Option("h264", help="Video codec: h264, hevc, prores, ffv1."),
     crf: int = typer.Option(18, help="Quality for h264/hevc, 0..51."),
     preset: str = typer.Option("medium", help="Encoder preset for h264/hevc."),
 ) -> None:
@@ -54,6 +51,9 @@ def match_cmd(
     Writes OUTPUT/<clip> graded, OUTPUT/<clip>[.shotNN].cube and OUTPUT/match_report.json.
     Exit 1 when a clip failed or clips still differ by more than --max-de.
     """
+    from gradecli.io.video import EncodeOptions
+    from gradecli.pipeline.match import MatchOptions, match_clips, write_report
+
     opts = MatchOptions(
         method=method,
         target=target,

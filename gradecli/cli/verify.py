@@ -9,7 +9,6 @@ import typer
 from rich.table import Table
 
 from gradecli.cli.common import out_console
-from gradecli.pipeline.verify import verify
 
 
 def verify_cmd(
@@ -24,6 +23,8 @@ def verify_cmd(
 
     Exits 1 when any pair differs by more than --max-de.
     """
+    from gradecli.pipeline.verify import verify
+
     res = verify(list(inputs), max_de=max_de, frames=frames)
     if as_json:
         out_console.print_json(json.dumps(res.to_dict()))

@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 
 from gradecli.color.lut import Lut
-from gradecli.color.lut_fit import fit_lut
 from gradecli.engine.transcode import ProgressFn, TranscodeResult, transcode
 from gradecli.errors import BadInputError
 from gradecli.io.images import is_image_path, read_image, write_image
@@ -92,6 +91,8 @@ def fit_lut_files(
         )
     if not 2 <= size <= 129:
         raise BadInputError(f"--size must be 2..129, got {size}")
+    from gradecli.color.lut_fit import fit_lut  # scipy: imported only when fitting
+
     kw = {} if smoothness is None else {"smoothness": smoothness}
     lut = fit_lut(b.rgb, a.rgb, size=size, **kw)
     lut = Lut(
