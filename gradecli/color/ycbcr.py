@@ -92,16 +92,18 @@ def ycbcr_to_rgb(
     return rgb
 
 
-def rgb_to_ycbcr(rgb: np.ndarray, spec: YCbCrSpec, *, round_codes: bool = True) -> np.ndarray:
+def rgb_to_ycbcr(
+    rgb: np.ndarray, spec: YCbCrSpec, *, round_codes: bool = True, dtype: type = np.float64
+) -> np.ndarray:
     """R'G'B' float 0..1 (..., 3) -> Y'CbCr code values, rounded and clipped to 0..2**n - 1.
 
     With ``round_codes=False`` returns unrounded float codes (for averaging chroma first).
+    ``dtype`` float32 halves the work where 1e-4 of a code value does not matter.
     """
     yo, ys, co, cs = spec.scale_offset()
-    norm = np.asarray(rgb, dtype=np.float64) @ spec.from_rgb_matrix().T
-    out = np.empty(norm.shape, dtype=np.float64)
-    out[..., 0] = norm[..., 0] * ys + yo
-    out[..., 1:] = norm[..., 1:] * cs + co
+    a = np.diag([ys, cs, cs]) @ spec.from_rgb_matrix()
+    out = np.asarray(rgb).astype(dtype, copy=False) @ a.T.astype(dtype)
+    out += np.array([yo, co, co], dtype=dtype)
     if round_codes:
         out = np.clip(np.rint(out), 0, spec.max_code)
     return out

@@ -41,7 +41,8 @@ _U_MASK = 0x000FFF
 def _graded_keeping_excess(fn: ColorFunction, rgb: np.ndarray) -> np.ndarray:
     """``fn`` applied to ``rgb`` clipped to 0..1, plus the part of ``rgb`` outside 0..1."""
     inside = np.clip(rgb, 0.0, 1.0)
-    return np.asarray(fn(inside), dtype=np.float64) + (rgb - inside)
+    graded = np.asarray(fn(inside))
+    return graded.astype(np.result_type(graded.dtype, rgb.dtype), copy=False) + (rgb - inside)
 
 
 def _upsample(c: np.ndarray, log2_w: int, log2_h: int, width: int, height: int) -> np.ndarray:
@@ -65,7 +66,8 @@ def _block_mean(x: np.ndarray, log2_w: int, log2_h: int) -> np.ndarray:
 
 
 class Yuv8TableKernel:
-    """Exact 8-bit Y'CbCr -> Y'CbCr kernel through a lazily built 2**24-entry table (64 MiB).
+    """Exact 8-bit Y'CbCr -> Y'CbCr kernel through a lazily built 2**24-entry table (64 MiB),
+    indexed (Cb << 16) | (Cr << 8) | Y and filled 256 luma codes at a time per chroma pair.
 
     ``fn`` maps R'G'B' float (..., 3) 0..1 to R'G'B'. Input and output share the subsampling.
     Thread-safe: several frames may be processed at once.
@@ -83,7 +85,16 @@ class Yuv8TableKernel:
         self.table = np.zeros(1 << 24, dtype=np.uint32)
         self._built = np.zeros(1 << 16, dtype=bool)
         self._lock = threading.Lock()
+        self._scratch = threading.local()
         self.entries_built = 0
+
+    def _buffers(self, shape: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+        """Per-thread index and result buffers, reused from frame to frame (no page faults)."""
+        bufs = getattr(self._scratch, "bufs", None)
+        if bufs is None or bufs[0].shape != shape:
+            bufs = (np.empty(shape, np.uint32), np.empty(shape, np.uint32))
+            self._scratch.bufs = bufs
+        return bufs
 
     def _ensure(self, chroma_index: np.ndarray) -> None:
         present = np.bincount(chroma_index.ravel(), minlength=1 << 16).astype(bool)
@@ -97,54 +108,67 @@ class Yuv8TableKernel:
             for start in range(0, new.size, 4096):
                 pairs = new[start : start + 4096]
                 y = np.arange(256)
-                codes = np.empty((pairs.size, 256, 3), dtype=np.float64)
+                codes = np.empty((pairs.size, 256, 3), dtype=np.float32)
                 codes[..., 0] = y[None, :]
                 codes[..., 1] = (pairs >> 8)[:, None]
                 codes[..., 2] = (pairs & 0xFF)[:, None]
-                rgb = ycbcr_to_rgb(codes, self.in_spec, clip=False)
+                # float32 is ample for 8-bit codes (errors ~1e-4 of a code value).
+                rgb = ycbcr_to_rgb(codes, self.in_spec, clip=False, dtype=np.float32)
                 graded = _graded_keeping_excess(self.fn, rgb)
-                out = rgb_to_ycbcr(graded, self.out_spec, round_codes=False)
+                out = rgb_to_ycbcr(graded, self.out_spec, round_codes=False, dtype=np.float32)
                 yq = np.clip(np.rint(out[..., 0]), 0, 255).astype(np.uint32)
                 uq = np.clip(np.rint(out[..., 1] * 4), 0, 1020).astype(np.uint32)
                 vq = np.clip(np.rint(out[..., 2] * 4), 0, 1020).astype(np.uint32)
                 packed = (yq << 24) | (vq << 12) | uq
-                idx = (y[None, :].astype(np.int64) << 16) | pairs[:, None]
-                self.table[idx] = packed
+                # Row of 256 luma codes per chroma pair: index (Cb << 16) | (Cr << 8) | Y.
+                rows = self.table.reshape(1 << 16, 256)
+                rows[pairs] = packed
                 self.entries_built += packed.size
             self._built[new] = True
 
-    def process(self, planes: list[np.ndarray]) -> list[np.ndarray]:
-        """Grade one frame: planes (Y, Cb, Cr) uint8 -> new planes (Y, Cb, Cr) uint8."""
+    def process(
+        self, planes: list[np.ndarray], out: list[np.ndarray] | None = None
+    ) -> list[np.ndarray]:
+        """Grade one frame: planes (Y, Cb, Cr) uint8 -> planes (Y, Cb, Cr) uint8.
+
+        Writes into ``out`` (e.g. views of an output frame's planes) when given.
+        """
         y, u, v = planes
         lw, lh = self.layout.log2_w, self.layout.log2_h
         h, w = y.shape
-        chroma = (u.astype(np.uint16) << 8) | v
+        chroma = np.left_shift(u, 8, dtype=np.uint32)
+        chroma |= v
         self._ensure(chroma)
         bh, bw = 1 << lh, 1 << lw
         ch, cw = chroma.shape
         if h != ch * bh or w != cw * bw:  # odd sizes: replicate the last row/column
             y = np.pad(y, ((0, ch * bh - h), (0, cw * bw - w)), mode="edge")
-        idx = np.empty((ch, bh, cw, bw), dtype=np.uint32)
-        np.left_shift(y.reshape(ch, bh, cw, bw), 16, out=idx, dtype=np.uint32)
-        idx |= chroma[:, None, :, None]
-        packed = np.take(self.table, idx)
-        y_out = np.ascontiguousarray(
-            packed.view(np.uint8)
-            .reshape(ch, bh, cw, bw, 4)[..., 3]
-            .reshape(ch * bh, cw * bw)[:h, :w]
-        )
+        # Index (Cb << 16) | (Cr << 8) | Y: neighbouring pixels share chroma and have close luma,
+        # so their entries share cache lines (Y in the low bits makes the gather cache-friendly).
+        chroma <<= 8
+        full = np.repeat(chroma, bw, axis=1) if bw > 1 else chroma
+        idx, packed = self._buffers((ch, bh, cw * bw))
+        np.copyto(idx, y.reshape(ch, bh, cw * bw), casting="unsafe")
+        idx |= full[:, None, :]
+        np.take(self.table, idx, out=packed)  # (ch, bh, W)
+        luma = packed.view(np.uint8)[..., 3::4].reshape(ch * bh, cw * bw)[:h, :w]
+        if out is None:
+            out = [np.empty((h, w), np.uint8), np.empty((ch, cw), np.uint8),
+                   np.empty((ch, cw), np.uint8)]
+        np.copyto(out[0], luma)
         # Sum the blocks' packed entries without masking: carries out of the chroma fields only
         # go upwards into the luma byte, which is not read from the sums.
-        uv = packed[:, 0]
+        rows = packed[:, 0]
         for i in range(1, bh):
-            uv = uv + packed[:, i]
-        acc = uv[..., 0]
+            rows = rows + packed[:, i]
+        acc = rows[:, 0::bw]
         for j in range(1, bw):
-            acc = acc + uv[..., j]
-        n = bh * bw * 4  # each entry holds 4x the code
-        u_out = (((acc & _U_MASK) + n // 2) // n).astype(np.uint8)
-        v_out = ((((acc >> 12) & _U_MASK) + n // 2) // n).astype(np.uint8)
-        return [y_out, u_out, v_out]
+            acc = acc + rows[:, j::bw]
+        shift = lh + lw + 2  # each entry holds 4x the code; a block has 2**(lh + lw) of them
+        half = 1 << (shift - 1)
+        np.copyto(out[1], ((acc & _U_MASK) + half) >> shift, casting="unsafe")
+        np.copyto(out[2], (((acc >> 12) & _U_MASK) + half) >> shift, casting="unsafe")
+        return out
 
 
 class FloatKernel:

@@ -151,12 +151,15 @@ def transcode(
 
         def grade(frame: av.VideoFrame, index: int) -> av.VideoFrame:
             k = kernel_for(index)
-            if in_layout is not None:
-                planes = k.process(frame_planes(frame, in_layout))
+            if isinstance(k, Yuv8TableKernel):
+                graded = av.VideoFrame(info.width, info.height, out_layout.pix_fmt)
+                k.process(frame_planes(frame, in_layout), out=frame_planes(graded, out_layout))
             else:
-                assert isinstance(k, FloatKernel)
-                planes = k.process_rgb(frame_rgb(frame))
-            graded = new_frame(planes, out_layout, info.width, info.height)
+                if in_layout is not None:
+                    planes = k.process(frame_planes(frame, in_layout))
+                else:
+                    planes = k.process_rgb(frame_rgb(frame))
+                graded = new_frame(planes, out_layout, info.width, info.height)
             graded.pts = frame.pts
             graded.time_base = frame.time_base
             graded.color_range = 2 if out_spec.full_range else 1
