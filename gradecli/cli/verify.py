@@ -16,7 +16,7 @@ def verify_cmd(
     max_de: float = typer.Option(
         2.0, "--max-de", help="Largest CIEDE2000 allowed between any pair's mean colours."
     ),
-    frames: int = typer.Option(12, help="Frames sampled per clip."),
+    frames: int = typer.Option(48, help="Frames sampled per clip (spread evenly)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
 ) -> None:
     """Compare the mean CIELAB colours of all inputs, pair by pair, in CIEDE2000.

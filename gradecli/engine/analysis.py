@@ -48,6 +48,8 @@ class ClipAnalysis:
     cuts: list[int]
     shots: list[ShotSamples]
     encoding: str
+    #: Letterbox/pillarbox bars as (top, bottom, left, right) in full-resolution pixels.
+    bars: tuple[int, int, int, int] = (0, 0, 0, 0)
 
     @property
     def rgb(self) -> np.ndarray:
@@ -168,6 +170,16 @@ def analyze_clip(
     # Letterbox and pillarbox bars (edge rows/columns black in every frame) are not picture:
     # leave them out of the statistics.
     keep = _picture_mask(row_max, col_max)
+    bars = (0, 0, 0, 0)
+    if keep is not None and not keep.all():
+        rows, cols = np.flatnonzero(keep.any(axis=1)), np.flatnonzero(keep.any(axis=0))
+        # Full-resolution pixels certainly inside the bars (whole sampling blocks).
+        bars = (
+            int(rows[0]) * stride,
+            max(0, info.height - (int(rows[-1]) + 1) * stride),
+            int(cols[0]) * stride,
+            max(0, info.width - (int(cols[-1]) + 1) * stride),
+        )
     width = len(col_max) if col_max is not None else 1
     samples_kept = {
         n: rgb[keep[idx // width, idx % width]] if keep is not None else rgb
@@ -199,4 +211,4 @@ def analyze_clip(
                 skipped_frames=len(mine) - len(usable) if usable else 0,
             )
         )
-    return ClipAnalysis(Path(path), info, frames, cuts, shots, encoding)
+    return ClipAnalysis(Path(path), info, frames, cuts, shots, encoding, bars)

@@ -79,6 +79,24 @@ def _decode_thread(
             continue
 
 
+def _copy_bars(src: list, dst: list, bars: tuple[int, int, int, int], layout) -> None:
+    """Copy the bar regions of each plane from ``src`` to ``dst`` (whole chroma samples only)."""
+    top, bottom, left, right = bars
+    for i, (a, b) in enumerate(zip(src, dst, strict=True)):
+        sh, sw = (layout.log2_h, layout.log2_w) if i else (0, 0)
+        h, w = b.shape
+        t, btm = top >> sh, bottom >> sh
+        lft, rgt = left >> sw, right >> sw
+        if t:
+            b[:t] = a[:t]
+        if btm:
+            b[h - btm :] = a[h - btm :]
+        if lft:
+            b[:, :lft] = a[:, :lft]
+        if rgt:
+            b[:, w - rgt :] = a[:, w - rgt :]
+
+
 def transcode(
     src: str | os.PathLike,
     dst: str | os.PathLike,
@@ -88,6 +106,7 @@ def transcode(
     progress: ProgressFn | None = None,
     workers: int | None = None,
     queue_size: int = 8,
+    keep_bars: tuple[int, int, int, int] = (0, 0, 0, 0),
 ) -> TranscodeResult:
     """Grade every frame of ``src`` with ``fn`` (R'G'B' 0..1 -> R'G'B') and write ``dst``.
 
@@ -95,6 +114,8 @@ def transcode(
     first frame index (decode order) until the next one's.
 
     Audio streams are copied; frame rate, time stamps, rotation and colour tags are kept.
+    ``keep_bars`` (top, bottom, left, right pixels) are letterbox/pillarbox bars copied from the
+    source unchanged (a grade fitted to the picture would otherwise tint them).
     Raises BadInputError/VideoError; on any error (or Ctrl-C) no file is left at ``dst``.
     """
     options = options or EncodeOptions()
@@ -160,6 +181,9 @@ def transcode(
                 else:
                     planes = k.process_rgb(frame_rgb(frame))
                 graded = new_frame(planes, out_layout, info.width, info.height)
+            if any(keep_bars) and in_layout is not None and in_layout == out_layout:
+                _copy_bars(frame_planes(frame, in_layout), frame_planes(graded, out_layout),
+                           keep_bars, out_layout)
             graded.pts = frame.pts
             graded.time_base = frame.time_base
             graded.color_range = 2 if out_spec.full_range else 1

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from gradecli.color.spaces import rgb_to_lab
-from gradecli.color.stats import LabStats, lab_stats, pool_lab_stats
-from gradecli.engine.sampling import sample_frames
+from gradecli.color.stats import LabStats, lab_stats
+from gradecli.engine.analysis import analyze_clip
 from gradecli.errors import BadInputError
 from gradecli.io.files import check_readable
 from gradecli.io.images import is_image_path, read_image
@@ -53,7 +53,10 @@ class MediaProfile:
 
 
 def profile_media(path: str | os.PathLike, frames: int = 12, max_width: int = 480) -> MediaProfile:
-    """Profile a clip (``frames`` sampled frames) or a still. Raises BadInputError/VideoError."""
+    """Profile a clip (about ``frames`` frames spread over it) or a still.
+
+    Raises BadInputError/VideoError naming the file.
+    """
     p = Path(path)
     if is_image_path(p):
         img = read_image(p)
@@ -66,5 +69,8 @@ def profile_media(path: str | os.PathLike, frames: int = 12, max_width: int = 48
         raise BadInputError(f"{p}: not a video or image (unknown extension '{p.suffix}')")
     info = probe_video(p)
     enc = analysis_encoding(info.ycbcr.matrix)
-    parts = [lab_stats(rgb_to_lab(f.rgb, enc)) for f in sample_frames(p, frames, max_width)]
-    return MediaProfile(str(p), "video", enc, len(parts), pool_lab_stats(parts))
+    # The same analysis as match: letterbox bars and black, white or title frames left out.
+    clip = analyze_clip(p, encoding=enc, detect_shots=False, samples_per_second=1000.0,
+                        max_sampled_frames=frames)
+    used = sum(s.sampled_frames - s.skipped_frames for s in clip.shots)
+    return MediaProfile(str(p), "video", enc, used, lab_stats(rgb_to_lab(clip.rgb, enc)))

@@ -215,9 +215,9 @@ def _shot_target(tgt: Target, src_lab: np.ndarray, contrast: float) -> np.ndarra
 
 
 def _render(job: tuple) -> tuple[str, str | None]:
-    src, dst, schedule, encode = job
+    src, dst, schedule, encode, bars = job
     try:
-        transcode(src, dst, schedule, encode)
+        transcode(src, dst, schedule, encode, keep_bars=bars)
         return src, None
     except GradeError as e:
         return src, str(e)
@@ -384,7 +384,7 @@ def _grade_analyses(
                 )
             )
             if not opts.luts_only:
-                jobs.append((str(a.path), str(dst), schedule, opts.encode))
+                jobs.append((str(a.path), str(dst), schedule, opts.encode, a.bars))
     if jobs:
         if opts.jobs > 1 and len(jobs) > 1:
             with ProcessPoolExecutor(max_workers=min(opts.jobs, len(jobs))) as pool:
@@ -392,9 +392,9 @@ def _grade_analyses(
         else:
             outcomes = []
             for job in jobs:
-                src, dst, schedule, encode = job
+                src, dst, schedule, encode, bars = job
                 try:
-                    transcode(src, dst, schedule, encode, progress=progress)
+                    transcode(src, dst, schedule, encode, progress=progress, keep_bars=bars)
                     outcomes.append((src, None))
                 except GradeError as e:
                     outcomes.append((src, str(e)))

@@ -55,7 +55,7 @@ class VerifyResult:
         }
 
 
-def verify(paths: list[str | os.PathLike], max_de: float = 2.0, frames: int = 12) -> VerifyResult:
+def verify(paths: list[str | os.PathLike], max_de: float = 2.0, frames: int = 48) -> VerifyResult:
     """Profile every input and compare the mean colours of every pair in CIEDE2000.
 
     Raises BadInputError (naming the file) for the first input that cannot be read.
