@@ -205,3 +205,23 @@ def test_grade_cli(tmp_path, capsys):
     assert "ΔE00" in capsys.readouterr().out
     assert run(["grade", str(still), "--ref", str(tmp_path / "none.png")]) == 2
     assert "none.png" in capsys.readouterr().err
+
+
+def letterboxed(x):
+    out = x.copy()
+    out[:12] = 0.0
+    out[-12:] = 0.0
+    return out
+
+
+def test_letterbox_bars_are_found_and_kept_black(tmp_path):
+    a = write_clip(tmp_path / "a.mkv", [(0, 24)], cast=lambda x: letterboxed(warm(x)))
+    b = write_clip(tmp_path / "b.mkv", [(1, 24)], cast=lambda x: cool(x) * 0.7 + 0.2)
+    assert analyze_clip(a, encoding="srgb").bars[:2] == (12, 12)
+    res = match_clips([a, b], tmp_path / "o", MatchOptions(encode=EncodeOptions(codec="ffv1")))
+    assert res.passed
+    with av.open(str(tmp_path / "o" / "a.mkv")) as c:
+        for f in c.decode(video=0):
+            y = frame_planes(f, plane_layout("yuv444p"))[0]
+            assert (y[:12] == 16).all() and (y[-12:] == 16).all()
+            assert y[12:-12].mean() > 30
