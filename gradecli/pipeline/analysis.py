@@ -70,7 +70,8 @@ def profile_media(path: str | os.PathLike, frames: int = 12, max_width: int = 48
     info = probe_video(p)
     enc = analysis_encoding(info.ycbcr.matrix)
     # The same analysis as match: letterbox bars and black, white or title frames left out.
-    clip = analyze_clip(p, encoding=enc, detect_shots=False, samples_per_second=1000.0,
-                        max_sampled_frames=frames)
+    clip = analyze_clip(
+        p, encoding=enc, detect_shots=False, samples_per_second=1000.0, max_sampled_frames=frames
+    )
     used = sum(s.sampled_frames - s.skipped_frames for s in clip.shots)
     return MediaProfile(str(p), "video", enc, used, lab_stats(rgb_to_lab(clip.rgb, enc)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,9 +81,8 @@ def grade_file(
             seed=opts.seed,
         )
         lut = Lut.from_function(tf, size=opts.lut_size)
-        lut = Lut(
-            table=lut.table,
-            domain=lut.domain,
+        lut = dataclasses.replace(
+            lut,
             title=f"gradecli {resolve_method(opts.method, 'ref')} {src_p.stem}",
             comments=(f"gradecli {__version__} grade {src_p.name} --ref {ref_p.name}",),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from functools import partial
@@ -95,9 +96,8 @@ def fit_lut_files(
 
     kw = {} if smoothness is None else {"smoothness": smoothness}
     lut = fit_lut(b.rgb, a.rgb, size=size, **kw)
-    lut = Lut(
-        table=lut.table,
-        domain=lut.domain,
+    lut = dataclasses.replace(
+        lut,
         title=f"gradecli fit {b_p.name} -> {a_p.name}",
         comments=(f"fitted by gradecli lut fit from {b_p.name} and {a_p.name}",),
     )

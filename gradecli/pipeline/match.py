@@ -9,6 +9,7 @@ the very LUTs that are written.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import os
@@ -329,9 +330,8 @@ def _grade_analyses(
                     lut = Lut.from_function(tf, size=opts.lut_size)
                     if opts.strength == 1.0:
                         lut = _refine_mean(lut, shot.rgb, tgt.lab.mean(axis=0), a.encoding)
-                lut = Lut(
-                    table=lut.table,
-                    domain=lut.domain,
+                lut = dataclasses.replace(
+                    lut,
                     title=f"gradecli {method} {stem} shot {shot.index + 1}",
                     comments=(
                         f"gradecli {__version__} match: {a.path.name} frames "
