@@ -272,12 +272,6 @@ class InputVideo:
         """Decoded video frames only."""
         yield from self.items(copy=False)  # type: ignore[misc]
 
-    def seek_fraction(self, fraction: float) -> None:
-        """Seek near ``fraction`` (0..1) of the duration, to the key frame at or before it."""
-        if not self.info.duration_s:
-            raise VideoError(f"{self.path}: cannot seek (unknown duration)")
-        target = int(fraction * self.info.duration_s / float(self.stream.time_base))
-        self.container.seek(target + int(self.stream.start_time or 0), stream=self.stream)
 
 
 def _format_depth(pix_fmt: str) -> int:
