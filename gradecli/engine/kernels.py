@@ -36,6 +36,8 @@ ColorFunction = Callable[[np.ndarray], np.ndarray]
 # Packed table entry: U'*4 in bits 0..11, V'*4 in bits 12..23 (room for summing 4 of them),
 # Y' in bits 24..31.
 _U_MASK = 0x000FFF
+_PACK_SCALE = np.array([1.0, 4.0, 4.0], dtype=np.float32)
+_PACK_MAX = np.array([255.0, 1020.0, 1020.0], dtype=np.float32)
 
 
 def _graded_keeping_excess(fn: ColorFunction, rgb: np.ndarray) -> np.ndarray:
@@ -97,6 +99,8 @@ class Yuv8TableKernel:
         return bufs
 
     def _ensure(self, chroma_index: np.ndarray) -> None:
+        if np.take(self._built, chroma_index).all():  # the common case, and cheaper than bincount
+            return
         present = np.bincount(chroma_index.ravel(), minlength=1 << 16).astype(bool)
         if not (present & ~self._built).any():
             return
@@ -116,10 +120,13 @@ class Yuv8TableKernel:
                 rgb = ycbcr_to_rgb(codes, self.in_spec, clip=False, dtype=np.float32)
                 graded = _graded_keeping_excess(self.fn, rgb)
                 out = rgb_to_ycbcr(graded, self.out_spec, round_codes=False, dtype=np.float32)
-                yq = np.clip(np.rint(out[..., 0]), 0, 255).astype(np.uint32)
-                uq = np.clip(np.rint(out[..., 1] * 4), 0, 1020).astype(np.uint32)
-                vq = np.clip(np.rint(out[..., 2] * 4), 0, 1020).astype(np.uint32)
-                packed = (yq << 24) | (vq << 12) | uq
+                out *= _PACK_SCALE
+                np.rint(out, out=out)
+                np.clip(out, 0, _PACK_MAX, out=out)
+                q = out.astype(np.uint32)
+                packed = q[..., 0] << 24
+                packed |= q[..., 2] << 12
+                packed |= q[..., 1]
                 # Row of 256 luma codes per chroma pair: index (Cb << 16) | (Cr << 8) | Y.
                 rows = self.table.reshape(1 << 16, 256)
                 rows[pairs] = packed
