@@ -55,28 +55,28 @@ class TranscodeResult:
     kernel: str
 
 
+def _put(q: queue.Queue, item: object, stop: threading.Event) -> bool:
+    """Put ``item`` into the bounded queue, giving up (False) once ``stop`` is set."""
+    while not stop.is_set():
+        try:
+            q.put(item, timeout=0.1)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
 def _decode_thread(
     items: Iterator, out: queue.Queue, stop: threading.Event, errors: list[BaseException]
 ) -> None:
     try:
         for item in items:
-            while not stop.is_set():
-                try:
-                    out.put(item, timeout=0.1)
-                    break
-                except queue.Full:
-                    continue
-            if stop.is_set():
+            if not _put(out, item, stop):
                 return
     except BaseException as e:  # re-raised on the main thread
         errors.append(e)
     # Always tell the consumer that decoding ended (unless it is gone already).
-    while not stop.is_set():
-        try:
-            out.put(_END, timeout=0.1)
-            break
-        except queue.Full:
-            continue
+    _put(out, _END, stop)
 
 
 def _copy_bars(src: list, dst: list, bars: tuple[int, int, int, int], layout) -> None:

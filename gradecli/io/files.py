@@ -9,7 +9,7 @@ from pathlib import Path
 
 from gradecli.errors import BadInputError
 
-__all__ = ["check_readable", "write_atomic"]
+__all__ = ["check_readable", "read_bytes", "write_atomic"]
 
 
 def check_readable(path: str | os.PathLike[str], what: str = "file") -> Path:
@@ -23,6 +23,15 @@ def check_readable(path: str | os.PathLike[str], what: str = "file") -> Path:
     if not os.access(p, os.R_OK):
         raise BadInputError(f"{p}: not readable (permission denied)")
     return p
+
+
+def read_bytes(path: str | os.PathLike[str], error: type[Exception] = BadInputError) -> bytes:
+    """The bytes of ``path``; raises ``error`` (a GradeError class) naming it if unreadable."""
+    p = Path(path)
+    try:
+        return p.read_bytes()
+    except OSError as e:
+        raise error(f"{p}: cannot read: {e.strerror or e}") from None
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:

@@ -59,7 +59,7 @@ import numpy as np
 
 from gradecli.color.lut import DEFAULT_DOMAIN, MAX_1D_SIZE, MAX_3D_SIZE, Lut
 from gradecli.errors import BadInputError, LutError
-from gradecli.io.files import write_atomic
+from gradecli.io.files import read_bytes, write_atomic
 
 __all__ = ["format_cube", "parse_cube", "read_cube", "write_cube"]
 
@@ -80,10 +80,7 @@ _KNOWN = frozenset(
 def read_cube(path: str | os.PathLike[str]) -> Lut:
     """Read a .cube file (see the module docstring). Raises :class:`LutError` naming the file."""
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError as e:
-        raise LutError(f"{p}: cannot read: {e.strerror or e}") from None
+    data = read_bytes(p, LutError)
     return parse_cube(_decode(data, p), p)
 
 

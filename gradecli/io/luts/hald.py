@@ -27,7 +27,7 @@ import numpy as np
 
 from gradecli.color.lut import DEFAULT_DOMAIN, Lut
 from gradecli.errors import BadInputError, LutError
-from gradecli.io.files import write_atomic
+from gradecli.io.files import read_bytes, write_atomic
 
 __all__ = [
     "MAX_LEVEL",
@@ -104,10 +104,7 @@ def hald_image_to_lut(image: np.ndarray, name: str = "<image>", title: str = "")
 def read_hald(path: str | os.PathLike[str]) -> Lut:
     """Read a Hald CLUT image file (PNG, or any 8/16-bit RGB format OpenCV decodes)."""
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError as e:
-        raise LutError(f"{p}: cannot read: {e.strerror or e}") from None
+    data = read_bytes(p, LutError)
     if not data:
         raise LutError(f"{p}: empty file")
     bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
