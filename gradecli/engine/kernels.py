@@ -28,6 +28,11 @@ import numpy as np
 from gradecli.color.ycbcr import YCbCrSpec, rgb_to_ycbcr, ycbcr_to_rgb
 from gradecli.io.video import PlaneLayout
 
+try:  # the C inner loop (setup.py builds it where a compiler is present); numpy otherwise
+    from gradecli.engine import _yuvtable
+except ImportError:  # pragma: no cover - exercised only on installs without a compiler
+    _yuvtable = None
+
 __all__ = ["ColorFunction", "FloatKernel", "Yuv8TableKernel", "make_kernel"]
 
 #: A colour transform on R'G'B' float arrays (..., 3) in 0..1, e.g. ``Lut.apply``.
@@ -72,11 +77,19 @@ class Yuv8TableKernel:
     indexed (Cb << 16) | (Cr << 8) | Y and filled 256 luma codes at a time per chroma pair.
 
     ``fn`` maps R'G'B' float (..., 3) 0..1 to R'G'B'. Input and output share the subsampling.
-    Thread-safe: several frames may be processed at once.
+    Thread-safe: several frames may be processed at once. The per-frame lookup runs in the C
+    extension ``_yuvtable`` when it was built (one pass, no GIL) and in numpy otherwise
+    (``use_c=False`` forces numpy); both give identical codes.
     """
 
     def __init__(
-        self, fn: ColorFunction, in_spec: YCbCrSpec, out_spec: YCbCrSpec, layout: PlaneLayout
+        self,
+        fn: ColorFunction,
+        in_spec: YCbCrSpec,
+        out_spec: YCbCrSpec,
+        layout: PlaneLayout,
+        *,
+        use_c: bool | None = None,
     ) -> None:
         if in_spec.bit_depth != 8 or out_spec.bit_depth != 8 or layout.bit_depth != 8:
             raise ValueError("Yuv8TableKernel needs 8-bit input and output")
@@ -89,6 +102,8 @@ class Yuv8TableKernel:
         self._lock = threading.Lock()
         self._scratch = threading.local()
         self.entries_built = 0
+        c_ok = _yuvtable is not None and layout.log2_w <= 1 and layout.log2_h <= 1
+        self.use_c = c_ok if use_c is None else (use_c and c_ok)
 
     def _buffers(self, shape: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
         """Per-thread index and result buffers, reused from frame to frame (no page faults)."""
@@ -143,6 +158,25 @@ class Yuv8TableKernel:
         y, u, v = planes
         lw, lh = self.layout.log2_w, self.layout.log2_h
         h, w = y.shape
+        if self.use_c:
+            # The C loop reads rows as contiguous bytes (frame planes are; other views are copied).
+            y, u, v = (p if p.strides[-1] == 1 else np.ascontiguousarray(p) for p in planes)
+            given = out if out is not None else [None, None, None]
+            res = [
+                o if o is not None and o.strides[-1] == 1 else np.empty(shape, np.uint8)
+                for o, shape in zip(given, ((h, w), u.shape, v.shape), strict=True)
+            ]
+            if _yuvtable.missing(self._built, u, v):
+                chroma = np.left_shift(u, 8, dtype=np.uint32)
+                chroma |= v
+                self._ensure(chroma)
+            _yuvtable.apply(self.table, y, u, v, res[0], res[1], res[2], lw, lh)
+            if out is None:
+                return res
+            for o, r in zip(out, res, strict=True):
+                if o is not r:
+                    np.copyto(o, r)
+            return out
         chroma = np.left_shift(u, 8, dtype=np.uint32)
         chroma |= v
         self._ensure(chroma)

@@ -1,0 +1,201 @@
+/*
+ * gradecli.engine._yuvtable: the inner loop of the exact 8-bit Y'CbCr table kernel, in C.
+ *
+ * The table has 2**24 uint32 entries indexed (Cb << 16) | (Cr << 8) | Y; an entry packs the
+ * graded Y' in bits 24..31 and 4x the graded Cb and Cr in bits 0..11 and 12..23 (see
+ * kernels.py). For every chroma sample the kernel looks up the entries of its block of luma
+ * pixels, writes their Y' and the rounded mean of their Cb and Cr: the same arithmetic as the
+ * numpy implementation in kernels.py, in one pass over the frame instead of about ten. Edge
+ * blocks of odd-sized frames repeat the last row/column, as the numpy code's edge padding does.
+ *
+ * Everything runs without the GIL, so several frames can be graded at once from Python threads.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct {
+    Py_buffer view;
+    int held;
+} Buf;
+
+static int get_buf(PyObject *obj, Buf *b, int writable, int ndim, Py_ssize_t itemsize,
+                   const char *name) {
+    int flags = PyBUF_STRIDES | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    b->held = 0;
+    if (PyObject_GetBuffer(obj, &b->view, flags) < 0) return -1;
+    b->held = 1;
+    if (b->view.ndim != ndim || b->view.itemsize != itemsize) {
+        PyErr_Format(PyExc_ValueError, "%s: expected a %d-D array of %zd-byte items", name, ndim,
+                     itemsize);
+        return -1;
+    }
+    if (b->view.strides[b->view.ndim - 1] != itemsize) {
+        PyErr_Format(PyExc_ValueError, "%s: rows must be contiguous", name);
+        return -1;
+    }
+    return 0;
+}
+
+static void release(Buf *bufs, int n) {
+    for (int i = 0; i < n; i++)
+        if (bufs[i].held) PyBuffer_Release(&bufs[i].view);
+}
+
+/* missing(built, u, v) -> int: how many chroma samples have a (Cb, Cr) pair not yet built. */
+static PyObject *missing(PyObject *self, PyObject *args) {
+    PyObject *o_built, *o_u, *o_v;
+    if (!PyArg_ParseTuple(args, "OOO", &o_built, &o_u, &o_v)) return NULL;
+    Buf b[3];
+    memset(b, 0, sizeof b);
+    if (get_buf(o_built, &b[0], 0, 1, 1, "built") < 0 || get_buf(o_u, &b[1], 0, 2, 1, "u") < 0 ||
+        get_buf(o_v, &b[2], 0, 2, 1, "v") < 0) {
+        release(b, 3);
+        return NULL;
+    }
+    if (b[0].view.shape[0] != 65536 || b[1].view.shape[0] != b[2].view.shape[0] ||
+        b[1].view.shape[1] != b[2].view.shape[1]) {
+        release(b, 3);
+        PyErr_SetString(PyExc_ValueError, "missing: bad shapes");
+        return NULL;
+    }
+    const uint8_t *built = (const uint8_t *)b[0].view.buf;
+    Py_ssize_t ch = b[1].view.shape[0], cw = b[1].view.shape[1];
+    Py_ssize_t su = b[1].view.strides[0], sv = b[2].view.strides[0];
+    const char *pu = (const char *)b[1].view.buf, *pv = (const char *)b[2].view.buf;
+    Py_ssize_t count = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t r = 0; r < ch; r++) {
+        const uint8_t *ru = (const uint8_t *)(pu + r * su), *rv = (const uint8_t *)(pv + r * sv);
+        for (Py_ssize_t c = 0; c < cw; c++) count += !built[((unsigned)ru[c] << 8) | rv[c]];
+    }
+    Py_END_ALLOW_THREADS
+    release(b, 3);
+    return PyLong_FromSsize_t(count);
+}
+
+/* apply(table, y, u, v, out_y, out_u, out_v, log2_w, log2_h) -> None */
+static PyObject *apply(PyObject *self, PyObject *args) {
+    PyObject *o[7];
+    int lw, lh;
+    if (!PyArg_ParseTuple(args, "OOOOOOOii", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &lw,
+                          &lh))
+        return NULL;
+    if (lw < 0 || lw > 1 || lh < 0 || lh > 1) {
+        PyErr_SetString(PyExc_ValueError, "apply: subsampling must be 4:4:4, 4:2:2 or 4:2:0");
+        return NULL;
+    }
+    static const char *names[7] = {"table", "y", "u", "v", "out_y", "out_u", "out_v"};
+    Buf b[7];
+    memset(b, 0, sizeof b);
+    for (int i = 0; i < 7; i++) {
+        if (get_buf(o[i], &b[i], i >= 4, i == 0 ? 1 : 2, i == 0 ? 4 : 1, names[i]) < 0) {
+            release(b, 7);
+            return NULL;
+        }
+    }
+    Py_ssize_t h = b[1].view.shape[0], w = b[1].view.shape[1];
+    Py_ssize_t ch = b[2].view.shape[0], cw = b[2].view.shape[1];
+    int ok = b[0].view.shape[0] == (1 << 24) && ((h + (1 << lh) - 1) >> lh) == ch &&
+             ((w + (1 << lw) - 1) >> lw) == cw && b[3].view.shape[0] == ch &&
+             b[3].view.shape[1] == cw && b[4].view.shape[0] == h && b[4].view.shape[1] == w &&
+             b[5].view.shape[0] == ch && b[5].view.shape[1] == cw && b[6].view.shape[0] == ch &&
+             b[6].view.shape[1] == cw && h > 0 && w > 0;
+    if (!ok) {
+        release(b, 7);
+        PyErr_SetString(PyExc_ValueError, "apply: plane shapes do not match the subsampling");
+        return NULL;
+    }
+    const uint32_t *table = (const uint32_t *)b[0].view.buf;
+    const char *py = b[1].view.buf, *pu = b[2].view.buf, *pv = b[3].view.buf;
+    char *qy = b[4].view.buf, *qu = b[5].view.buf, *qv = b[6].view.buf;
+    Py_ssize_t sy = b[1].view.strides[0], su = b[2].view.strides[0], sv = b[3].view.strides[0];
+    Py_ssize_t ty = b[4].view.strides[0], tu = b[5].view.strides[0], tv = b[6].view.strides[0];
+    const int bh = 1 << lh, bw = 1 << lw;
+    const int shift = lh + lw + 2;
+    const uint32_t half = 1u << (shift - 1);
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t cr = 0; cr < ch; cr++) {
+        const uint8_t *ru = (const uint8_t *)(pu + cr * su), *rv = (const uint8_t *)(pv + cr * sv);
+        uint8_t *wu = (uint8_t *)(qu + cr * tu), *wv = (uint8_t *)(qv + cr * tv);
+        const uint8_t *ry[2];
+        uint8_t *wy[2];
+        for (int i = 0; i < bh; i++) {
+            Py_ssize_t r = cr * bh + i;
+            ry[i] = (const uint8_t *)(py + (r < h ? r : h - 1) * sy); /* odd height: repeat */
+            wy[i] = r < h ? (uint8_t *)(qy + r * ty) : NULL;
+        }
+        /* Whole blocks first (the fast path), then a last partial column of an odd width. */
+        Py_ssize_t full = (cr * bh + bh <= h) ? w >> lw : 0;
+        if (lw == 1 && lh == 1) {
+            const uint8_t *y0 = ry[0], *y1 = ry[1];
+            uint8_t *o0 = wy[0], *o1 = wy[1];
+            for (Py_ssize_t cc = 0; cc < full; cc++) {
+                const uint32_t base = ((uint32_t)ru[cc] << 16) | ((uint32_t)rv[cc] << 8);
+                const Py_ssize_t x = cc << 1;
+                const uint32_t e0 = table[base | y0[x]], e1 = table[base | y0[x + 1]];
+                const uint32_t e2 = table[base | y1[x]], e3 = table[base | y1[x + 1]];
+                o0[x] = (uint8_t)(e0 >> 24);
+                o0[x + 1] = (uint8_t)(e1 >> 24);
+                o1[x] = (uint8_t)(e2 >> 24);
+                o1[x + 1] = (uint8_t)(e3 >> 24);
+                /* Fields hold at most 4 x 1020 < 4096 after summing: no carries between them. */
+                const uint32_t s = e0 + e1 + e2 + e3;
+                wu[cc] = (uint8_t)(((s & 0xFFFu) + half) >> shift);
+                wv[cc] = (uint8_t)((((s >> 12) & 0xFFFu) + half) >> shift);
+            }
+        } else if (lh == 0) {
+            const uint8_t *y0 = ry[0];
+            uint8_t *o0 = wy[0];
+            for (Py_ssize_t cc = 0; cc < full; cc++) {
+                const uint32_t base = ((uint32_t)ru[cc] << 16) | ((uint32_t)rv[cc] << 8);
+                uint32_t s = 0;
+                for (int j = 0; j < bw; j++) {
+                    const Py_ssize_t x = (cc << lw) + j;
+                    const uint32_t e = table[base | y0[x]];
+                    o0[x] = (uint8_t)(e >> 24);
+                    s += e;
+                }
+                wu[cc] = (uint8_t)(((s & 0xFFFu) + half) >> shift);
+                wv[cc] = (uint8_t)((((s >> 12) & 0xFFFu) + half) >> shift);
+            }
+        } else {
+            full = 0; /* 4:4:0 and friends: the general loop below does every block */
+        }
+        for (Py_ssize_t cc = full; cc < cw; cc++) {
+            const uint32_t base = ((uint32_t)ru[cc] << 16) | ((uint32_t)rv[cc] << 8);
+            uint32_t su_acc = 0, sv_acc = 0;
+            for (int i = 0; i < bh; i++) {
+                for (int j = 0; j < bw; j++) {
+                    Py_ssize_t x = cc * bw + j;
+                    Py_ssize_t xx = x < w ? x : w - 1; /* odd width: repeat the last column */
+                    uint32_t e = table[base | ry[i][xx]];
+                    if (wy[i] && x < w) wy[i][x] = (uint8_t)(e >> 24);
+                    su_acc += e & 0xFFFu;
+                    sv_acc += (e >> 12) & 0xFFFu;
+                }
+            }
+            wu[cc] = (uint8_t)((su_acc + half) >> shift);
+            wv[cc] = (uint8_t)((sv_acc + half) >> shift);
+        }
+    }
+    Py_END_ALLOW_THREADS
+    release(b, 7);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"missing", missing, METH_VARARGS,
+     "missing(built, u, v) -> int: chroma samples whose (Cb, Cr) pair is not built yet."},
+    {"apply", apply, METH_VARARGS,
+     "apply(table, y, u, v, out_y, out_u, out_v, log2_w, log2_h): grade one 8-bit frame."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_yuvtable",
+    "Inner loop of the exact 8-bit Y'CbCr table kernel (see kernels.py).", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__yuvtable(void) { return PyModule_Create(&module); }
