@@ -17,6 +17,7 @@ from gradecli import __version__
 from gradecli.cli import lut as lut_cli
 from gradecli.cli.common import STATE, err_console
 from gradecli.cli.grade import grade_cmd
+from gradecli.cli.looks import looks_cmd
 from gradecli.cli.match import match_cmd
 from gradecli.cli.verify import verify_cmd
 from gradecli.errors import GradeError
@@ -51,6 +52,7 @@ def _root(
 
 app.command("match")(match_cmd)
 app.command("grade")(grade_cmd)
+app.command("looks")(looks_cmd)
 app.add_typer(lut_cli.app, name="lut")
 app.command("verify")(verify_cmd)
 

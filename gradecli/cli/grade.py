@@ -1,4 +1,4 @@
-"""`gradecli grade INPUT --ref IMAGE`: one clip or still takes the look of a still."""
+"""`gradecli grade INPUT`: one clip or still takes a look: a still's, words', or a recipe's."""
 
 from __future__ import annotations
 
@@ -11,47 +11,127 @@ from gradecli.cli.common import err_console, out_console, progress_bar
 
 def grade_cmd(
     input: Path = typer.Argument(..., help="Clip or still to grade."),
-    ref: Path = typer.Option(..., "--ref", help="Reference still whose look to take."),
+    ref: Path = typer.Option(None, "--ref", help="Reference still whose look to take."),
+    prompt: str = typer.Option(
+        None,
+        "--prompt",
+        help='Words for the look, e.g. "a warm, nostalgic, summer evening feel" (see `looks`). '
+        "With --ref, the reference sets the base look and the prompt modifies it.",
+    ),
+    adjust: str = typer.Option(
+        None,
+        "--adjust",
+        help="Adjustments on top, e.g. exposure=+0.3,saturation=-0.1,temperature=+400 "
+        "(names and units: `gradecli looks --adjustments`).",
+    ),
+    recipe: Path = typer.Option(
+        None, "--recipe", help="Rebuild the grade of a recipe (X.grade.json); refine it with "
+        "--adjust (added to the recipe's), --prompt or --ref (replace the recipe's)."
+    ),
     output: Path = typer.Option(
-        None, "-o", "--output", help="Output file (default INPUT_graded.EXT)."
+        None, "-o", "--output", help="Output file (default INPUT_graded.EXT; with --preview "
+        "and no -o, only the preview is made)."
+    ),
+    preview: Path = typer.Option(
+        None, "--preview", help="Write a before/after contact sheet of a few frames (PNG)."
     ),
     method: str = typer.Option(
-        "auto",
-        help="Transfer method: auto, reinhard, histogram, mkl, idt (auto: idt towards a real "
-        "clip or still, mkl towards an average).",
+        None,
+        help="Transfer method towards --ref: auto, reinhard, histogram, mkl, idt "
+        "(default auto = idt).",
     ),
-    strength: float = typer.Option(1.0, help="0..1: how far to move towards the reference."),
+    strength: float = typer.Option(None, help="0..1: how far to move towards --ref (default 1)."),
     lut_out: Path = typer.Option(
         None, "--lut-out", help="Where to write the LUT (default OUTPUT.cube)."
     ),
-    lut_size: int = typer.Option(33, "--lut-size", help="3D LUT size (2..129)."),
+    lut_size: int = typer.Option(None, "--lut-size", help="3D LUT size, 2..129 (default 33)."),
     no_cuts: bool = typer.Option(False, "--no-cuts", help="One LUT for the whole clip."),
-    luts_only: bool = typer.Option(False, "--luts-only", help="Write the LUT(s) only."),
-    codec: str = typer.Option("h264", help="Video codec: h264, hevc, prores, ffv1."),
-    crf: int = typer.Option(18, help="Quality for h264/hevc, 0..51."),
-    preset: str = typer.Option("medium", help="Encoder preset for h264/hevc."),
+    luts_only: bool = typer.Option(False, "--luts-only", help="Write the LUT(s) and recipe only."),
+    codec: str = typer.Option(None, help="Video codec: h264 (default), hevc, prores, ffv1."),
+    crf: int = typer.Option(None, help="Quality for h264/hevc, 0..51 (default 18)."),
+    preset: str = typer.Option(None, help="Encoder preset for h264/hevc (default medium)."),
 ) -> None:
-    """Grade a clip (one LUT per shot) or a still towards the look of a reference still."""
-    from gradecli.io.video import EncodeOptions
-    from gradecli.pipeline.grade import grade_file
-    from gradecli.pipeline.match import MatchOptions
+    """Grade a clip (one LUT per shot with --ref) or a still: towards a reference still, a
+    text prompt, adjustments or a recipe. Writes the graded file, its LUT(s) and a recipe
+    OUTPUT.grade.json that reproduces the grade exactly."""
+    from dataclasses import replace
 
-    opts = MatchOptions(
-        method=method,
-        target="average",
-        strength=strength,
-        lut_size=lut_size,
-        luts_only=luts_only,
-        detect_cuts=not no_cuts,
-        encode=EncodeOptions(codec=codec, crf=crf, preset=preset),
-    )
+    from gradecli.io.video import EncodeOptions
+    from gradecli.pipeline.grade import GradeRequest, grade_file, request_from_recipe
+    from gradecli.pipeline.match import MatchOptions
+    from gradecli.pipeline.recipe import read_recipe
+
+    cli_opts = {"method": method, "strength": strength, "lut_size": lut_size}
+    if no_cuts:
+        cli_opts["detect_cuts"] = False
+    if recipe is not None:
+        rec = read_recipe(recipe)
+        enc = rec.encode
+        enc = replace(
+            enc,
+            codec=codec or enc.codec,
+            crf=enc.crf if crf is None else crf,
+            preset=preset or enc.preset,
+        )
+        req = request_from_recipe(
+            rec,
+            recipe_path=str(recipe),
+            ref=ref,
+            prompt=prompt,
+            adjust=adjust,
+            options={**cli_opts, "encode": enc},
+        )
+    else:
+        enc = EncodeOptions(
+            codec=codec or "h264", crf=18 if crf is None else crf, preset=preset or "medium"
+        )
+        base = MatchOptions(target="average", encode=enc)
+        req = GradeRequest(
+            ref=ref,
+            prompt=prompt,
+            adjust=adjust,
+            options=replace(base, **{k: v for k, v in cli_opts.items() if v is not None}),
+        )
+    req = replace(req, options=replace(req.options, luts_only=luts_only))
+    look_preview = req.prompt is not None and req.prompt_params is None
+    if look_preview:
+        _show_prompt(req.prompt)
     with progress_bar(f"grading {input.name}", None) as update:
-        res = grade_file(input, ref, output, options=opts, lut_out=lut_out, progress=update)
-    if res.output:
-        err_console.print(f"wrote {res.output}")
-    for lut in res.luts:
-        err_console.print(f"wrote {lut}")
-    out_console.print(
-        f"{Path(res.input).name}: {res.shots} shot(s); ΔE00 of mean colour to the reference "
-        f"{res.delta_e00_to_ref_before:.2f} -> {res.delta_e00_to_ref_after:.2f}"
-    )
+        res = grade_file(input, output, req, lut_out=lut_out, preview=preview, progress=update)
+    if res.looks and not look_preview:
+        err_console.print("looks: " + _looks_line(res.looks))
+    if not res.look.adjust.is_neutral:
+        adj = ", ".join(f"{k}={v}" for k, v in res.look.adjust.to_dict().items())
+        err_console.print(f"adjustments: {adj}")
+    for path in [res.output, *res.luts, res.preview, res.recipe]:
+        if path:
+            err_console.print(f"wrote {path}")
+    name = Path(res.input).name
+    if res.delta_e00_to_ref_before is not None:
+        out_console.print(
+            f"{name}: {res.shots} shot(s) ({res.method}); ΔE00 of mean colour to the reference "
+            f"{res.delta_e00_to_ref_before:.2f} -> {res.delta_e00_to_ref_after:.2f}"
+        )
+    else:
+        b, a = res.before_mean_lab, res.after_mean_lab
+        out_console.print(
+            f"{name}: mean L*a*b* ({b[0]:.1f}, {b[1]:.1f}, {b[2]:.1f}) -> "
+            f"({a[0]:.1f}, {a[1]:.1f}, {a[2]:.1f})"
+        )
+
+
+def _looks_line(looks) -> str:
+    return ", ".join(f"{m['name']} ×{m['weight']:.2f}" for m in looks)
+
+
+def _show_prompt(prompt: str) -> None:
+    """Print how the prompt parses (looks with weights, unknown words) before grading."""
+    from gradecli.io.look_library import default_library
+    from gradecli.pipeline.prompt import parse_prompt
+
+    parsed = parse_prompt(prompt, default_library())  # BadInputError when nothing is known
+    looks = [{"name": m.name, "weight": m.weight} for m in parsed.looks]
+    err_console.print("looks: " + _looks_line(looks))
+    for word, near in parsed.unknown:
+        hint = f"; closest: {', '.join(near)}" if near else ""
+        err_console.print(f"[yellow]note:[/] unknown word {word!r} left out{hint}")

@@ -42,6 +42,12 @@ def match_cmd(
         None, help="Clips rendered in parallel (default: cores / 4, at least 1)."
     ),
     no_cuts: bool = typer.Option(False, "--no-cuts", help="One LUT per clip, no cut detection."),
+    adjust: str = typer.Option(
+        None,
+        "--adjust",
+        help="Adjustments applied after matching, to every clip alike, e.g. "
+        "exposure=+0.3,saturation=-0.1 (see `gradecli looks --adjustments`).",
+    ),
     codec: str = typer.Option("h264", help="Video codec: h264, hevc, prores, ffv1."),
     crf: int = typer.Option(18, help="Quality for h264/hevc, 0..51."),
     preset: str = typer.Option("medium", help="Encoder preset for h264/hevc."),
@@ -52,7 +58,10 @@ def match_cmd(
     Exit 1 when a clip failed or clips still differ by more than --max-de.
     """
     from gradecli.io.video import EncodeOptions
+    from gradecli.pipeline.look import build_look
     from gradecli.pipeline.match import MatchOptions, match_clips, write_report
+
+    look = build_look(adjust=adjust).params if adjust else None
 
     opts = MatchOptions(
         method=method,
@@ -65,6 +74,7 @@ def match_cmd(
         jobs=jobs or default_jobs(),
         detect_cuts=not no_cuts,
         encode=EncodeOptions(codec=codec, crf=crf, preset=preset),
+        look=look,
     )
 
     def on_clip(path: str, status: str) -> None:

@@ -20,7 +20,7 @@ from gradecli.color.ycbcr import ycbcr_to_rgb
 from gradecli.errors import VideoError
 from gradecli.io.video import InputVideo, VideoInfo, frame_planes, frame_rgb, plane_layout
 
-__all__ = ["ClipAnalysis", "ShotSamples", "analyze_clip", "frame_is_usable"]
+__all__ = ["ClipAnalysis", "ShotSamples", "analyze_clip", "bars_in_frames", "frame_is_usable"]
 
 
 @dataclass
@@ -104,6 +104,23 @@ def _picture_mask(row_max, col_max, level: float = 0.06) -> np.ndarray | None:
     mask = np.zeros((len(row_max), len(col_max)), dtype=bool)
     mask[top : len(row_max) - bottom, left : len(col_max) - right] = True
     return mask
+
+
+def bars_in_frames(frames: list[np.ndarray]) -> tuple[int, int, int, int]:
+    """Letterbox/pillarbox bars (top, bottom, left, right pixels) black in every one of
+    ``frames`` (R'G'B' float (H, W, 3) 0..1, all the same size); zeros when there are none."""
+    row_max = col_max = None
+    for f in frames:
+        brightest = np.maximum(np.maximum(f[..., 0], f[..., 1]), f[..., 2])
+        r, c = brightest.max(axis=1), brightest.max(axis=0)
+        row_max = r if row_max is None else np.maximum(row_max, r)
+        col_max = c if col_max is None else np.maximum(col_max, c)
+    keep = _picture_mask(row_max, col_max)
+    if keep is None or keep.all():
+        return (0, 0, 0, 0)
+    rows, cols = np.flatnonzero(keep.any(axis=1)), np.flatnonzero(keep.any(axis=0))
+    h, w = keep.shape
+    return (int(rows[0]), h - int(rows[-1]) - 1, int(cols[0]), w - int(cols[-1]) - 1)
 
 
 def analyze_clip(

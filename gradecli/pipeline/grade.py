@@ -1,30 +1,96 @@
-"""`grade INPUT --ref IMAGE`: give one clip (shot by shot) or one still the look of a still."""
+"""`grade INPUT`: give one clip (shot by shot) or one still a look.
+
+The look comes from a reference still (``ref``: a colour transfer per shot, see
+:mod:`gradecli.pipeline.match`), from words (``prompt``: a parametric look), from adjustments
+(``adjust``), or from a recipe of an earlier grade; a prompt and adjustments modify what a
+reference gives. Every grade writes its LUT(s) and a recipe (``OUTPUT.grade.json``), and can
+write a before/after contact sheet (``preview``) instead of, or besides, the graded file.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from gradecli import __version__
 from gradecli.color.ciede2000 import delta_e2000
+from gradecli.color.grade_model import GradeParams, add
 from gradecli.color.lut import Lut
 from gradecli.color.spaces import rgb_to_lab
 from gradecli.color.transfer import fit_transfer
-from gradecli.engine.analysis import analyze_clip
+from gradecli.engine.analysis import analyze_clip, bars_in_frames
+from gradecli.engine.transcode import transcode
 from gradecli.errors import BadInputError
 from gradecli.io.images import is_image_path, read_image, write_image
-from gradecli.io.luts import write_lut
-from gradecli.io.video import is_video_path, probe_video
+from gradecli.io.luts import read_lut, write_lut
+from gradecli.io.video import is_video_path, probe_video, read_frames_at
 from gradecli.pipeline.analysis import analysis_encoding
-from gradecli.pipeline.match import MatchOptions, MatchResult, _grade_analyses, resolve_method
+from gradecli.pipeline.look import Look, build_look, look_lut, with_look
+from gradecli.pipeline.match import MatchOptions, _grade_analyses, resolve_method
 from gradecli.pipeline.paths import check_input, check_output
+from gradecli.pipeline.preview import PREVIEW_FRACTIONS, PreviewFrame, write_preview
+from gradecli.pipeline.recipe import Recipe, file_sha256, recipe_path_for, write_recipe
 from gradecli.pipeline.targets import Target, build_target
 
-__all__ = ["GradeResult", "default_output", "grade_file"]
+__all__ = ["GradeRequest", "GradeResult", "default_output", "grade_file", "request_from_recipe"]
+
+
+@dataclass(frozen=True)
+class GradeRequest:
+    """What to grade towards: a reference still, a prompt, adjustments (any combination).
+
+    ``prompt_params`` (from a recipe) is the prompt's look as it was baked; when given, the
+    prompt is not parsed again. ``options`` carries method, strength, LUT size, cuts, encoding.
+    """
+
+    ref: str | os.PathLike | None = None
+    prompt: str | None = None
+    adjust: str | GradeParams | None = None
+    prompt_params: GradeParams | None = None
+    #: The prompt's matched looks as a recipe lists them (with ``prompt_params``).
+    prompt_looks: tuple[dict, ...] = ()
+    options: MatchOptions = field(default_factory=MatchOptions)
+    parent: str | None = None
+
+
+def request_from_recipe(
+    recipe: Recipe,
+    *,
+    recipe_path: str | None = None,
+    ref: str | os.PathLike | None = None,
+    prompt: str | None = None,
+    adjust: str | GradeParams | None = None,
+    options: dict | None = None,
+) -> GradeRequest:
+    """A request that rebuilds ``recipe``, refined by what the user adds.
+
+    ``ref`` and ``prompt`` replace the recipe's; ``adjust`` is added on top of the recipe's
+    adjustments; ``options`` (MatchOptions field names) override the recipe's values.
+    """
+    extra = build_look(adjust=adjust).adjust if adjust is not None else GradeParams()
+    base = {
+        "method": recipe.method,
+        "strength": recipe.strength,
+        "lut_size": recipe.lut_size,
+        "interpolation": recipe.interpolation,
+        "detect_cuts": recipe.detect_cuts,
+        "seed": recipe.seed,
+        "encode": recipe.encode,
+    }
+    base.update({k: v for k, v in (options or {}).items() if v is not None})
+    return GradeRequest(
+        ref=ref if ref is not None else recipe.reference,
+        prompt=prompt if prompt is not None else recipe.prompt,
+        adjust=add(recipe.adjust, extra),
+        prompt_params=None if prompt is not None else recipe.prompt_params,
+        prompt_looks=() if prompt is not None else recipe.looks,
+        options=MatchOptions(target="average", **base),
+        parent=recipe_path,
+    )
 
 
 @dataclass(frozen=True)
@@ -33,9 +99,18 @@ class GradeResult:
     output: str | None
     luts: list[str]
     shots: int
-    delta_e00_to_ref_before: float
-    delta_e00_to_ref_after: float
-    match: MatchResult | None = None
+    method: str | None
+    look: Look
+    #: The prompt's matched looks: {"name", "weight", "phrase"}.
+    looks: tuple[dict, ...]
+    recipe: str | None
+    preview: str | None
+    #: Mean CIELAB of the input and of the graded input (sampled frames or the still).
+    before_mean_lab: list[float]
+    after_mean_lab: list[float]
+    #: ΔE00 of the mean colour to the reference's, before and after (None without a reference).
+    delta_e00_to_ref_before: float | None = None
+    delta_e00_to_ref_after: float | None = None
 
 
 def default_output(src: Path) -> Path:
@@ -43,88 +118,217 @@ def default_output(src: Path) -> Path:
     return src.with_name(f"{src.stem}_graded{src.suffix}")
 
 
+def _titled(lut: Lut, title: str, comment: str) -> Lut:
+    return dataclasses.replace(lut, title=title, comments=(comment,))
+
+
 def grade_file(
     src: str | os.PathLike,
-    ref: str | os.PathLike,
     dst: str | os.PathLike | None = None,
+    request: GradeRequest | None = None,
     *,
-    options: MatchOptions | None = None,
     lut_out: str | os.PathLike | None = None,
+    preview: str | os.PathLike | None = None,
     progress=None,
 ) -> GradeResult:
-    """Grade ``src`` (clip or still) towards the look of the still ``ref``.
+    """Grade ``src`` (clip or still) as ``request`` says.
 
-    Writes the graded file (unless ``options.luts_only``) and the LUT(s): ``lut_out`` or
-    ``OUTPUT.cube`` (``.shotNN`` inserted per shot when a clip has several shots).
+    Writes, unless ``options.luts_only`` or only a ``preview`` is asked for (``dst`` None): the
+    graded file at ``dst`` (default ``INPUT_graded.EXT``). Always: the LUT(s) (``lut_out``,
+    else beside the output or the preview as ``.cube``, ``.shotNN`` inserted per shot) and the
+    recipe ``OUTPUT.grade.json`` (or ``PREVIEW.grade.json``). With ``preview``: a before/after
+    contact sheet PNG.
     """
-    opts = options or MatchOptions()
+    req = request or GradeRequest()
+    opts = req.options
     opts.validate()
-    src_p, ref_p = check_input(src), check_input(ref)
-    if not is_image_path(ref_p):
+    src_p = check_input(src)
+    ref_p = check_input(req.ref) if req.ref is not None else None
+    if ref_p is not None and not is_image_path(ref_p):
         raise BadInputError(f"{ref_p}: --ref must be a still image (.png, .jpg, .tif)")
-    out = check_output(dst if dst is not None else default_output(src_p), [src_p, ref_p])
-    lut_path = Path(lut_out) if lut_out is not None else out.with_suffix(".cube")
-    check_output(lut_path, [src_p, ref_p])
-    ref_img = read_image(ref_p)
-    target = build_target(f"ref:{ref_p}", [rgb_to_lab(ref_img.rgb.reshape(-1, 3)[::7])], [ref_p])
-    if is_image_path(src_p):
-        if not is_image_path(out):
-            raise BadInputError(f"{out}: a still must be written as an image")
-        img = read_image(src_p)
-        src_lab = rgb_to_lab(img.rgb.reshape(-1, 3)[:: max(1, img.rgb.size // 3 // 200000)])
-        tf = fit_transfer(
-            resolve_method(opts.method, "ref"),
-            src_lab,
-            target.lab,
-            strength=opts.strength,
-            encoding="srgb",
-            seed=opts.seed,
+    look = build_look(req.prompt, req.adjust, prompt_params=req.prompt_params)
+    if ref_p is None and look.is_neutral:
+        raise BadInputError(
+            "grade needs a look: --ref IMAGE, --prompt TEXT, --adjust NAME=VALUE or --recipe"
         )
-        lut = Lut.from_function(tf, size=opts.lut_size)
-        lut = dataclasses.replace(
-            lut,
-            title=f"gradecli {resolve_method(opts.method, 'ref')} {src_p.stem}",
-            comments=(f"gradecli {__version__} grade {src_p.name} --ref {ref_p.name}",),
-        )
-        write_lut(lut, lut_path)
-        after = lut.apply(img.rgb, interpolation=opts.interpolation)
-        if not opts.luts_only:
-            write_image(out, after, bit_depth=img.bit_depth, alpha=img.alpha)
-        ref_mean = target.lab.mean(axis=0)
-        return GradeResult(
-            str(src_p),
-            None if opts.luts_only else str(out),
-            [str(lut_path)],
-            1,
-            float(delta_e2000(src_lab.mean(axis=0), ref_mean)),
-            float(delta_e2000(rgb_to_lab(after.reshape(-1, 3)[::7]).mean(axis=0), ref_mean)),
-        )
-    if not is_video_path(src_p):
+    still = is_image_path(src_p)
+    if not still and not is_video_path(src_p):
         raise BadInputError(f"{src_p}: not a video or image (unknown extension '{src_p.suffix}')")
-    if not opts.luts_only and not is_video_path(out):
+    inputs = [src_p] + ([ref_p] if ref_p else [])
+    render = not opts.luts_only and not (preview is not None and dst is None)
+    out = check_output(dst if dst is not None else default_output(src_p), inputs)
+    if render and still and not is_image_path(out):
+        raise BadInputError(f"{out}: a still must be written as an image")
+    if render and not still and not is_video_path(out):
         raise BadInputError(f"{out}: a clip must be written as a video (.mp4, .mov, .mkv)")
-    enc = analysis_encoding(probe_video(src_p).ycbcr.matrix)
-    analysis = analyze_clip(src_p, encoding=enc, detect_shots=opts.detect_cuts, seed=opts.seed)
-    res = _grade_analyses(
-        [analysis],
-        [],
-        out.parent,
-        opts,
-        target=Target("ref", target.description, target.lab),
-        output_names=[out],
-        lut_names=[lut_path],
-        progress=progress,
+    prev_p = check_output(preview, inputs) if preview is not None else None
+    if prev_p is not None and not is_image_path(prev_p):
+        raise BadInputError(f"{prev_p}: a preview must be an image (.png, .jpg)")
+    home = out if render or opts.luts_only or prev_p is None else prev_p
+    lut_base = check_output(Path(lut_out) if lut_out else home.with_suffix(".cube"), inputs)
+    recipe_p = check_output(recipe_path_for(home), inputs)
+
+    target = None
+    method = None
+    if ref_p is not None:
+        ref_img = read_image(ref_p)
+        target = build_target(
+            f"ref:{ref_p}", [rgb_to_lab(ref_img.rgb.reshape(-1, 3)[::7])], [ref_p]
+        )
+        method = resolve_method(opts.method, "ref")
+    desc = ", ".join(p for p in (f"--ref {ref_p.name}" if ref_p else "", _look_desc(look)) if p)
+    comment = f"gradecli {__version__} grade {src_p.name}: {desc}"
+
+    if still:
+        res = _grade_still(src_p, out, render, opts, look, target, method, lut_base, comment,
+                           prev_p)
+    else:
+        res = _grade_clip(src_p, out, render, opts, look, target, method, lut_base, comment,
+                          prev_p, progress)
+    luts, shots, before, after, output = res
+    ref_mean = target.lab.mean(axis=0) if target is not None else None
+    looks = (
+        tuple(
+            {"name": m.name, "weight": round(m.weight, 4), "phrase": m.phrase}
+            for m in look.parsed.looks
+        )
+        if look.parsed
+        else req.prompt_looks
     )
-    if res.failed:
-        raise BadInputError(res.failed[0][1])
-    clip = res.clips[0]
-    ref_mean = target.lab.mean(axis=0)
+    recipe = Recipe(
+        reference=str(ref_p.resolve()) if ref_p else None,
+        reference_sha256=file_sha256(ref_p) if ref_p else None,
+        prompt=look.prompt,
+        looks=looks,
+        prompt_params=look.prompt_params,
+        adjust=look.adjust,
+        look=look.params,
+        method=opts.method,
+        method_used=method,
+        strength=opts.strength,
+        lut_size=opts.lut_size,
+        interpolation=opts.interpolation,
+        detect_cuts=opts.detect_cuts,
+        seed=opts.seed,
+        encode=opts.encode,
+        input=str(src_p),
+        output=output,
+        luts=tuple(luts),
+        preview=str(prev_p) if prev_p else None,
+        parent=req.parent,
+    )
+    write_recipe(recipe, recipe_p)
     return GradeResult(
-        str(src_p),
-        clip.output,
-        [s.lut for s in clip.shots if s.lut],
-        len(clip.shots),
-        float(delta_e2000(np.array(clip.before_mean_lab), ref_mean)),
-        float(delta_e2000(np.array(clip.after_mean_lab), ref_mean)),
-        res,
+        input=str(src_p),
+        output=output,
+        luts=luts,
+        shots=shots,
+        method=method,
+        look=look,
+        looks=looks,
+        recipe=str(recipe_p),
+        preview=str(prev_p) if prev_p else None,
+        before_mean_lab=[float(v) for v in before],
+        after_mean_lab=[float(v) for v in after],
+        delta_e00_to_ref_before=(
+            float(delta_e2000(before, ref_mean)) if ref_mean is not None else None
+        ),
+        delta_e00_to_ref_after=(
+            float(delta_e2000(after, ref_mean)) if ref_mean is not None else None
+        ),
     )
+
+
+def _look_desc(look: Look) -> str:
+    parts = []
+    if look.prompt:
+        parts.append(f'--prompt "{look.prompt}"')
+    if not look.adjust.is_neutral:
+        parts.append("--adjust " + ",".join(f"{k}={v}" for k, v in look.adjust.to_dict().items()))
+    return ", ".join(parts)
+
+
+def _grade_still(src_p, out, render, opts, look, target, method, lut_base, comment, prev_p):
+    img = read_image(src_p)
+    flat = img.rgb.reshape(-1, 3)
+    src_lab = rgb_to_lab(flat[:: max(1, flat.shape[0] // 200000)])
+    if target is not None:
+        tf = fit_transfer(
+            method, src_lab, target.lab, strength=opts.strength, encoding="srgb", seed=opts.seed
+        )
+        lut = with_look(Lut.from_function(tf, size=opts.lut_size), look.params)
+    else:
+        lut = look_lut(look.params, opts.lut_size)
+    lut = _titled(lut, f"gradecli grade {src_p.stem}", comment)
+    write_lut(lut, lut_base)
+    after = lut.apply(img.rgb, interpolation=opts.interpolation)
+    if prev_p is not None:
+        write_preview(prev_p, [PreviewFrame(img.rgb, src_p.name)], [(0, lut)],
+                      interpolation=opts.interpolation)
+    if render:
+        write_image(out, after, bit_depth=img.bit_depth, alpha=img.alpha)
+    after_lab = rgb_to_lab(after.reshape(-1, 3)[:: max(1, flat.shape[0] // 200000)])
+    return ([str(lut_base)], 1, src_lab.mean(axis=0), after_lab.mean(axis=0),
+            str(out) if render else None)
+
+
+def _grade_clip(src_p, out, render, opts, look, target, method, lut_base, comment, prev_p,
+                progress):
+    info = probe_video(src_p)
+    enc = analysis_encoding(info.ycbcr.matrix)
+    if target is not None:
+        # Per shot: a transfer towards the reference, then the look (one decode pass).
+        analysis = analyze_clip(src_p, encoding=enc, detect_shots=opts.detect_cuts,
+                                seed=opts.seed)
+        res = _grade_analyses(
+            [analysis],
+            [],
+            out.parent,
+            dataclasses.replace(opts, luts_only=True, look=look.params),
+            target=Target("ref", target.description, target.lab),
+            output_names=[out],
+            lut_names=[lut_base],
+        )
+        if res.failed:
+            raise BadInputError(res.failed[0][1])
+        clip = res.clips[0]
+        schedule = [(s.start_frame, read_lut(s.lut)) for s in clip.shots]
+        luts = [s.lut for s in clip.shots]
+        before, after = np.array(clip.before_mean_lab), np.array(clip.after_mean_lab)
+        bars = analysis.bars
+        sampled = None
+    else:
+        # A parametric look is the same for every shot: one LUT, no analysis pass. A few
+        # frames found by seeking give the before/after figures, the bars and the preview.
+        lut = _titled(look_lut(look.params, opts.lut_size, enc), f"gradecli grade {src_p.stem}",
+                      comment)
+        write_lut(lut, lut_base)
+        schedule, luts = [(0, lut)], [str(lut_base)]
+        _, sampled = read_frames_at(src_p, list(PREVIEW_FRACTIONS))
+        frames = [f for _, _, f in sampled]
+        bars = bars_in_frames(frames)
+        sub = [f[::4, ::4].reshape(-1, 3) for f in frames]
+        before = np.mean([rgb_to_lab(s, enc).mean(axis=0) for s in sub], axis=0)
+        after = np.mean(
+            [rgb_to_lab(lut.apply(s, interpolation=opts.interpolation), enc).mean(axis=0)
+             for s in sub],
+            axis=0,
+        )
+    if prev_p is not None:
+        if sampled is None:
+            _, sampled = read_frames_at(src_p, list(PREVIEW_FRACTIONS))
+        rows = [PreviewFrame(f, f"{t:.2f} s", i) for i, t, f in sampled]
+        write_preview(prev_p, rows, schedule, interpolation=opts.interpolation)
+    output = None
+    if render:
+        fns = [(start, _apply_fn(lut, opts.interpolation)) for start, lut in schedule]
+        transcode(src_p, out, fns, opts.encode, progress=progress, keep_bars=bars)
+        output = str(out)
+    return luts, len(schedule), before, after, output
+
+
+def _apply_fn(lut: Lut, interpolation: str):
+    def fn(x: np.ndarray) -> np.ndarray:
+        return lut.apply(x, interpolation=interpolation)
+
+    return fn

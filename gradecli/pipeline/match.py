@@ -23,6 +23,7 @@ import numpy as np
 
 from gradecli import __version__
 from gradecli.color.ciede2000 import delta_e2000
+from gradecli.color.grade_model import GradeParams
 from gradecli.color.lut import Lut
 from gradecli.color.spaces import lab_to_rgb, rgb_to_lab
 from gradecli.color.transfer import fit_transfer, get_method
@@ -33,6 +34,7 @@ from gradecli.io.files import write_atomic
 from gradecli.io.luts import write_lut
 from gradecli.io.video import EncodeOptions, is_video_path, probe_video
 from gradecli.pipeline.analysis import analysis_encoding
+from gradecli.pipeline.look import with_look
 from gradecli.pipeline.paths import check_input
 from gradecli.pipeline.targets import Target, build_target, parse_target
 
@@ -59,6 +61,8 @@ class MatchOptions:
     #: spread) between a shot and the target to remove, 0..1. Between different pictures much of
     #: that difference is content, not grade; colour balance and exposure are always matched.
     contrast: float = 0.5
+    #: A parametric look applied after the transfer (``--adjust``), or None.
+    look: GradeParams | None = None
 
     def validate(self) -> None:
         if self.method != "auto":
@@ -131,6 +135,8 @@ class MatchResult:
     pairs: list[dict]
     max_de: float
     report: str | None = None
+    #: The ``--adjust`` look applied after matching (GradeParams.to_dict()), {} for none.
+    adjustments: dict = field(default_factory=dict)
 
     @property
     def max_before(self) -> float:
@@ -149,6 +155,7 @@ class MatchResult:
             "gradecli": __version__,
             "method": self.method,
             "target": self.target,
+            "adjustments": self.adjustments,
             "groups": self.groups,
             "clips": [{**c.__dict__, "shots": [s.__dict__ for s in c.shots]} for c in self.clips],
             "failed": [{"path": p, "error": e} for p, e in self.failed],
@@ -330,6 +337,8 @@ def _grade_analyses(
                     lut = Lut.from_function(tf, size=opts.lut_size)
                     if opts.strength == 1.0:
                         lut = _refine_mean(lut, shot.rgb, tgt.lab.mean(axis=0), a.encoding)
+                if opts.look is not None:
+                    lut = with_look(lut, opts.look, a.encoding)
                 lut = dataclasses.replace(
                     lut,
                     title=f"gradecli {method} {stem} shot {shot.index + 1}",
@@ -429,6 +438,7 @@ def _grade_analyses(
         groups,
         pairs,
         opts.max_de,
+        adjustments=opts.look.to_dict() if opts.look is not None else {},
     )
     return result
 

@@ -20,7 +20,7 @@ from gradecli.errors import BadInputError
 from gradecli.io.images import write_image
 from gradecli.io.luts import read_lut
 from gradecli.io.video import EncodeOptions, frame_planes, plane_layout
-from gradecli.pipeline.grade import grade_file
+from gradecli.pipeline.grade import GradeRequest, grade_file
 from gradecli.pipeline.match import MatchOptions, match_clips
 from gradecli.pipeline.targets import parse_target
 
@@ -166,16 +166,16 @@ def test_grade_still_and_clip_to_ref(tmp_path):
     write_image(ref, warm(_picture(2, 0, 60, 80)))
     still = tmp_path / "still.png"
     write_image(still, cool(_picture(0, 3, 60, 80)))
-    res = grade_file(still, ref)
+    res = grade_file(still, None, GradeRequest(ref=ref))
     assert Path(res.output).exists() and Path(res.luts[0]).exists()
     assert res.delta_e00_to_ref_after < res.delta_e00_to_ref_before
     clip = write_clip(tmp_path / "c.mkv", [(0, 24), (1, 24)], cast=cool)
-    opts = MatchOptions(encode=EncodeOptions(codec="ffv1"))
-    res = grade_file(clip, ref, tmp_path / "g.mkv", options=opts, lut_out=tmp_path / "look.cube")
+    req = GradeRequest(ref=ref, options=MatchOptions(encode=EncodeOptions(codec="ffv1")))
+    res = grade_file(clip, tmp_path / "g.mkv", req, lut_out=tmp_path / "look.cube")
     assert res.shots == 2 and len(res.luts) == 2
     assert res.delta_e00_to_ref_after < 1.0
     with pytest.raises(BadInputError, match="still image"):
-        grade_file(still, clip)
+        grade_file(still, None, GradeRequest(ref=clip))
 
 
 def dark(x):

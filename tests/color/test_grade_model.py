@@ -1,0 +1,535 @@
+"""The parametric grade model (gradecli.color.grade_model)."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from gradecli.color.grade_model import (
+    ADJUSTMENT_RANGES,
+    ADJUSTMENTS,
+    NOMINAL_RANGES,
+    GradeParams,
+    HueShift,
+    add,
+    apply_grade,
+    combine,
+    parse_adjust,
+    white_balance_matrix,
+)
+from gradecli.color.lut import Lut
+from gradecli.color.spaces import rgb_to_lab
+from gradecli.errors import BadInputError
+from gradecli.io.look_library import default_library
+from tests._look_photos import chroma, hue, hue_distance, lab, photos, spread
+
+
+@pytest.fixture(scope="module")
+def pixels() -> np.ndarray:
+    """All test photos' pixels, (N, 3) R'G'B'."""
+    return np.concatenate([p.reshape(-1, 3) for p in photos().values()])
+
+
+@pytest.fixture(scope="module")
+def pixels_lab(pixels) -> np.ndarray:
+    return lab(pixels)
+
+
+def _grid(n: int) -> np.ndarray:
+    g = np.linspace(0.0, 1.0, n)
+    return np.stack(np.meshgrid(g, g, g, indexing="ij"), axis=-1)
+
+
+def _ramp(n: int = 1024) -> np.ndarray:
+    return np.repeat(np.linspace(0.0, 1.0, n)[:, None], 3, axis=1)
+
+
+# -- identity, shapes, bad input --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["srgb", "bt709", "bt2020"])
+@pytest.mark.parametrize("compression", ["linear", "cielab"])
+def test_neutral_grade_is_the_identity(encoding, compression, rng):
+    x = np.concatenate([rng.random((5000, 3)), _grid(9).reshape(-1, 3)])
+    out = apply_grade(GradeParams(), x, encoding, compression)
+    # BT.1886's pure power law has an infinite slope at black, so channels at exactly 0 next to
+    # bright ones come back at ~1e-7 (rounding in linear light); sRGB has a linear toe.
+    assert np.max(np.abs(out - x)) < (1e-9 if encoding == "srgb" else 1e-6)
+
+
+def test_shapes_and_dtypes():
+    p = GradeParams(contrast=0.2)
+    assert apply_grade(p, np.array([0.2, 0.4, 0.6])).shape == (3,)
+    assert apply_grade(p, np.full((4, 5, 3), 0.5, np.float32)).dtype == np.float64
+    assert apply_grade(p, np.zeros((0, 3))).shape == (0, 3)
+    # Inputs outside 0..1 are clipped first.
+    np.testing.assert_allclose(
+        apply_grade(p, np.array([[-0.5, 1.5, 0.5]])), apply_grade(p, np.array([[0.0, 1.0, 0.5]]))
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((GradeParams(), np.zeros((4, 2))), "shaped"),
+        ((GradeParams(), np.array([[np.nan, 0, 0]])), "NaN"),
+        (({"contrast": 1}, np.zeros((1, 3))), "GradeParams"),
+        ((GradeParams(), np.zeros((1, 3)), "srgb", "clip"), "compression"),
+        ((GradeParams(), np.zeros((1, 3)), "xyz"), "encoding"),
+    ],
+)
+def test_bad_input(args, message):
+    with pytest.raises(BadInputError, match=message):
+        apply_grade(*args)
+
+
+def test_pixels_are_graded_independently(pixels):
+    p = GradeParams(saturation=0.4, temperature=900, contrast=0.3)
+    whole = apply_grade(p, pixels)
+    part = apply_grade(p, pixels[:100])
+    np.testing.assert_array_equal(whole[:100], part)
+
+
+# -- each control moves its statistic ---------------------------------------------------------
+
+_TEAL = np.array([np.cos(np.radians(200)), np.sin(np.radians(200))])
+
+
+def _mean(channel):
+    return lambda s, x: float(np.mean(x[:, channel]))
+
+
+def _shadow_b(s, x):
+    return float(np.mean(x[s[:, 0] < 40, 2]))
+
+
+def _highlight_b(s, x):
+    return float(np.mean(x[s[:, 0] > 60, 2]))
+
+
+def _skin_hue_distance(s, x):
+    h = hue(s)
+    m = (chroma(s) > 8) & (h > 20) & (h < 100) & (s[:, 0] > 30)
+    return float(np.mean(hue_distance(hue(x[m]), 60)))
+
+
+# (id, params, statistic(source lab, lab), minimum change (+ up / - down))
+CONTROLS = [
+    ("exposure+", GradeParams(exposure=0.5), _mean(0), 3.0),
+    ("exposure-", GradeParams(exposure=-0.5), _mean(0), -3.0),
+    ("temperature+", GradeParams(temperature=800), _mean(2), 2.0),
+    ("temperature-", GradeParams(temperature=-800), _mean(2), -2.0),
+    ("tint+", GradeParams(tint=50), _mean(1), 2.0),
+    ("tint-", GradeParams(tint=-50), _mean(1), -2.0),
+    ("contrast+", GradeParams(contrast=0.3), lambda s, x: spread(x), 3.0),
+    ("contrast-", GradeParams(contrast=-0.3), lambda s, x: spread(x), -3.0),
+    ("lift", GradeParams(lift=(0.05, 0.05, 0.05)), lambda s, x: np.percentile(x[:, 0], 1), 2.0),
+    ("lift.r", GradeParams(lift=(0.05, 0.0, 0.0)), _mean(1), 1.0),
+    ("gamma", GradeParams(gamma=(1.2, 1.2, 1.2)), _mean(0), 3.0),
+    ("gamma.b", GradeParams(gamma=(1.0, 1.0, 1.3)), _mean(2), -3.0),
+    ("gain", GradeParams(gain=(0.8, 0.8, 0.8)), _mean(0), -3.0),
+    ("gain.b", GradeParams(gain=(1.0, 1.0, 0.85)), _mean(2), 2.0),
+    ("saturation+", GradeParams(saturation=0.3), lambda s, x: np.mean(chroma(x)), 3.0),
+    ("saturation-", GradeParams(saturation=-0.3), lambda s, x: np.mean(chroma(x)), -3.0),
+    ("vibrance+", GradeParams(vibrance=0.5), lambda s, x: np.mean(chroma(x)), 1.5),
+    ("vibrance-", GradeParams(vibrance=-0.5), lambda s, x: np.mean(chroma(x)), -1.5),
+    ("shadow tone", GradeParams(shadow_hue=270, shadow_amount=0.4), _shadow_b, -2.0),
+    ("highlight tone", GradeParams(highlight_hue=90, highlight_amount=0.4), _highlight_b, 3.0),
+    ("fade", GradeParams(fade=0.3), lambda s, x: np.percentile(x[:, 0], 1), 5.0),
+    ("rolloff", GradeParams(highlight_rolloff=0.6), lambda s, x: np.percentile(x[:, 0], 99), -2),
+    (
+        "hue shift",
+        GradeParams(hue_shifts=(HueShift(60, 40, 15, 1.0),)),
+        lambda s, x: float(np.mean(hue(x)[(hue(s) > 40) & (hue(s) < 80) & (chroma(s) > 10)])),
+        5.0,
+    ),
+    (
+        "hue chroma",
+        GradeParams(hue_shifts=(HueShift(60, 40, 0, 1.5),)),
+        lambda s, x: float(np.mean(chroma(x)[(hue(s) > 50) & (hue(s) < 70)])),
+        3.0,
+    ),
+    (
+        "teal shadows",
+        GradeParams(teal_orange=0.8),
+        lambda s, x: float(np.mean(x[s[:, 0] < 40, 1:] @ _TEAL)),
+        1.0,
+    ),
+    ("orange skin", GradeParams(teal_orange=0.8), _skin_hue_distance, -1.0),
+    ("bleach chroma", GradeParams(bleach_bypass=0.6), lambda s, x: np.mean(chroma(x)), -4.0),
+    ("bleach contrast", GradeParams(bleach_bypass=0.6), lambda s, x: spread(x), 2.0),
+]
+
+
+@pytest.mark.parametrize(
+    ("params", "stat", "change"), [c[1:] for c in CONTROLS], ids=[c[0] for c in CONTROLS]
+)
+def test_each_control_moves_its_statistic(params, stat, change, pixels, pixels_lab):
+    graded = lab(apply_grade(params, pixels))
+    delta = stat(pixels_lab, graded) - stat(pixels_lab, pixels_lab)
+    assert delta * np.sign(change) >= abs(change), f"changed by {delta:+.3f}, want {change:+}"
+
+
+def test_saturation_minus_one_is_grey(pixels):
+    out = lab(apply_grade(GradeParams(saturation=-1.0), pixels))
+    assert np.max(chroma(out)) < 1e-6
+
+
+def test_vibrance_favours_muted_colours_and_spares_skin(pixels, pixels_lab):
+    out = lab(apply_grade(GradeParams(vibrance=0.5), pixels))
+    gain = chroma(out) / np.maximum(chroma(pixels_lab), 1e-9)
+    c, h = chroma(pixels_lab), hue(pixels_lab)
+    muted, vivid = (c > 5) & (c < 15), (c > 40) & (c < 60)
+    assert np.median(gain[muted]) > np.median(gain[vivid]) + 0.1
+    skin = muted & (hue_distance(h, 55) < 10)
+    other = muted & (hue_distance(h, 240) < 40)
+    assert np.median(gain[other]) > np.median(gain[skin]) + 0.1
+
+
+def test_pivot_moves_the_fixed_point(pixels, pixels_lab):
+    low = lab(apply_grade(GradeParams(contrast=0.4, pivot=0.3), pixels))
+    high = lab(apply_grade(GradeParams(contrast=0.4, pivot=0.7), pixels))
+    assert np.mean(low[:, 0]) > np.mean(high[:, 0]) + 3
+
+
+def test_split_balance_favours_highlight_tone(pixels):
+    tones = {"shadow_hue": 270, "shadow_amount": 0.3, "highlight_hue": 90, "highlight_amount": 0.3}
+    up = lab(apply_grade(GradeParams(split_balance=0.8, **tones), pixels))
+    down = lab(apply_grade(GradeParams(split_balance=-0.8, **tones), pixels))
+    assert np.mean(up[:, 2]) > np.mean(down[:, 2]) + 2
+
+
+def test_rolloff_leaves_shadows_alone(pixels, pixels_lab):
+    out = lab(apply_grade(GradeParams(highlight_rolloff=0.5), pixels))
+    dark = pixels_lab[:, 0] < 60
+    assert np.max(np.abs(out[dark, 0] - pixels_lab[dark, 0])) < 1e-6
+
+
+# -- white balance ----------------------------------------------------------------------------
+
+
+def test_white_balance_agrees_with_colour_science():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import colour
+        from colour.adaptation import matrix_chromatic_adaptation_VonKries
+
+    def xyz(cct):
+        uv = colour.temperature.CCT_to_uv(cct, method="Krystek 1985")
+        return colour.xy_to_XYZ(colour.UCS_uv_to_xy(uv))
+
+    # +1000 shifts the white by 1000 * 1e6 / 6500**2 mireds.
+    cct = 1e6 / (1e6 / 6500 + 1000 * 1e6 / 6500**2)
+    ref = matrix_chromatic_adaptation_VonKries(xyz(6500.0), xyz(cct), transform="CAT02")
+    np.testing.assert_allclose(white_balance_matrix(1000, 0), ref, atol=1e-9)
+    assert np.array_equal(white_balance_matrix(0, 0), np.eye(3))
+
+
+def test_white_takes_the_cast_and_stays_in_range():
+    white = np.ones((1, 3))
+    warm = rgb_to_lab(apply_grade(GradeParams(temperature=1000), white))[0]
+    cool = rgb_to_lab(apply_grade(GradeParams(temperature=-1000), white))[0]
+    assert warm[2] > 5 and cool[2] < -5
+    assert warm[0] > 95 and cool[0] > 93
+    magenta = rgb_to_lab(apply_grade(GradeParams(tint=40), white))[0]
+    green = rgb_to_lab(apply_grade(GradeParams(tint=-40), white))[0]
+    assert magenta[1] > 2 and green[1] < -2
+
+
+def test_large_temperature_shifts_behave():
+    """Mired steps: b* of a grey grows steadily with the shift; beyond 1667..15000 K it holds."""
+    grey = np.full((1, 3), 0.5)
+    shifts = (-8000, -3000, -1000, 0, 1000, 4000, 8000, 20000)
+    b = [rgb_to_lab(apply_grade(GradeParams(temperature=t), grey))[0, 2] for t in shifts]
+    assert np.all(np.diff(b[1:-1]) > 3)
+    assert b[0] <= b[1] and b[-1] >= b[-2]
+    assert np.all(np.isfinite(b))
+
+
+# -- smooth, monotone, in range ---------------------------------------------------------------
+
+MONOTONE = {
+    "exposure+": GradeParams(exposure=1.0),
+    "exposure-": GradeParams(exposure=-1.0),
+    "contrast+": GradeParams(contrast=0.6),
+    "contrast-": GradeParams(contrast=-0.6),
+    "contrast pivot": GradeParams(contrast=0.9, pivot=0.3),
+    "fade": GradeParams(fade=0.6),
+    "rolloff": GradeParams(highlight_rolloff=1.0),
+    "bleach": GradeParams(bleach_bypass=1.0),
+    "lift gamma gain": GradeParams(lift=(0.05,) * 3, gamma=(1.3,) * 3, gain=(0.9,) * 3),
+    "crush": GradeParams(lift=(-0.05,) * 3, gamma=(0.8,) * 3),
+    "warm": GradeParams(temperature=2000, tint=10),
+    "cool": GradeParams(temperature=-2000, tint=-10),
+    "everything": GradeParams(
+        exposure=0.5,
+        temperature=600,
+        contrast=0.3,
+        fade=0.2,
+        highlight_rolloff=0.4,
+        bleach_bypass=0.2,
+        gamma=(1.1,) * 3,
+    ),
+}
+
+
+@pytest.mark.parametrize("params", MONOTONE.values(), ids=MONOTONE.keys())
+def test_monotone_looks_keep_a_grey_ramp_in_order_and_smooth(params):
+    L = rgb_to_lab(apply_grade(params, _ramp()))[:, 0]
+    steps = np.diff(L)
+    assert steps.min() >= -1e-6
+    # Smooth: no step is much bigger than a typical one (no jumps, no kinks worth a level).
+    assert steps.max() < 1.5
+
+
+@pytest.mark.parametrize("name", [look.name for look in default_library()])
+def test_every_look_is_smooth_along_lines_through_the_cube(name):
+    """Continuity: neighbouring inputs (1/512 apart) give neighbouring outputs (< 2 CIELAB)."""
+    rng = np.random.default_rng(7)
+    t = np.linspace(0.0, 1.0, 513)[:, None]
+    a, b = rng.random((8, 3)), rng.random((8, 3))
+    lines = [a[k] + t * (b[k] - a[k]) for k in range(8)] + [_ramp(513)]
+    x = np.stack(lines)
+    out = apply_grade(default_library()[name].params, x)
+    assert out.min() >= 0 and out.max() <= 1
+    step = np.linalg.norm(np.diff(rgb_to_lab(out), axis=1), axis=-1)
+    assert step.max() < 2.0
+
+
+def test_extreme_grades_stay_in_range_and_finite(rng):
+    x = rng.random((20000, 3))
+    extreme = [
+        GradeParams(exposure=4, saturation=1, contrast=1, temperature=4000, tint=100),
+        GradeParams(exposure=-4, saturation=3, vibrance=1, teal_orange=2, tint=-200),
+        GradeParams(lift=(0.5, -0.5, 0.2), gamma=(4, 0.25, 1), gain=(4, 0.25, 2), fade=1.5),
+        GradeParams(shadow_amount=2, highlight_amount=2, split_balance=1, bleach_bypass=1),
+        GradeParams(hue_shifts=(HueShift(0, 180, 500, 10), HueShift(90, 10, -90, 0.01))),
+    ]
+    for p in extreme:
+        out = apply_grade(p, x)
+        assert np.all(np.isfinite(out)) and out.min() >= 0 and out.max() <= 1
+
+
+def test_out_of_gamut_colours_are_compressed_not_clipped():
+    """Saturating a ramp from grey to a strong red pushes its end far out of the cube. Clipping
+    each channel would change lightness (by 5 L* here) and stall; the compression keeps each
+    colour's luminance and moves on smoothly."""
+    t = np.linspace(0.0, 1.0, 256)[:, None]
+    ramp = 0.5 + t * np.array([0.45, -0.3, -0.4])
+    out = lab(apply_grade(GradeParams(saturation=0.8), ramp))
+    assert np.max(np.abs(out[:, 0] - lab(ramp)[:, 0])) < 1e-6
+    step = np.linalg.norm(np.diff(out, axis=0), axis=-1)
+    assert step.min() > 0.05
+    assert step.max() < 3 * np.median(step)
+    clipped = lab(np.clip(0.5 + 1.8 * (ramp - 0.5), 0, 1))
+    assert np.max(np.abs(clipped[:, 0] - lab(ramp)[:, 0])) > 3
+
+
+def test_compressions_agree_where_little_is_compressed(pixels):
+    mild = GradeParams(contrast=0.1, exposure=-0.2)
+    a = lab(apply_grade(mild, pixels, compression="linear"))
+    b = lab(apply_grade(mild, pixels, compression="cielab"))
+    assert np.mean(np.linalg.norm(a - b, axis=-1)) < 0.2
+    strong = GradeParams(saturation=0.6, temperature=2000)
+    out = apply_grade(strong, pixels, compression="linear")
+    assert out.min() >= 0 and out.max() <= 1
+
+
+def test_default_compression_keeps_cielab_hue():
+    """A deep red pushed out of the cube keeps its CIELAB hue (the linear one drifts)."""
+    red = np.array([[0.56, 0.1, 0.03]])
+    h0 = hue(lab(red))[0]
+    h_cielab = hue(lab(apply_grade(GradeParams(saturation=0.4), red)))[0]
+    h_linear = hue(lab(apply_grade(GradeParams(saturation=0.4), red, compression="linear")))[0]
+    assert abs(h_cielab - h0) < 1.0
+    assert abs(h_linear - h0) > 3.0
+
+
+def test_grade_as_a_lut(pixels):
+    p = default_library()["teal and orange"].params
+    lut = Lut.from_function(lambda g: apply_grade(p, g), size=33)
+    direct = lab(apply_grade(p, pixels))
+    via_lut = lab(lut.apply(pixels))
+    assert np.mean(np.linalg.norm(direct - via_lut, axis=-1)) < 0.5
+
+
+# -- weighting and combining ------------------------------------------------------------------
+
+A = GradeParams(
+    exposure=0.2,
+    temperature=500,
+    contrast=0.1,
+    pivot=0.4,
+    gain=(1.1, 1.0, 0.9),
+    shadow_hue=200,
+    shadow_amount=0.2,
+    hue_shifts=(HueShift(60, 40, 10, 1.2),),
+)
+B = GradeParams(exposure=-0.1, saturation=-0.2, gain=(1.0, 1.0, 1.1), highlight_amount=0.3)
+
+
+def test_scaled():
+    assert A.scaled(0).is_neutral
+    assert A.scaled(1) == A
+    two = A.scaled(2)
+    assert two.exposure == pytest.approx(0.4) and two.temperature == pytest.approx(1000)
+    assert two.pivot == pytest.approx(0.3)
+    assert two.gain == pytest.approx((1.21, 1.0, 0.81))
+    assert two.hue_shifts[0].shift == pytest.approx(20)
+    assert two.hue_shifts[0].chroma_scale == pytest.approx(1.44)
+    neg = A.scaled(-0.5)
+    assert neg.shadow_hue == pytest.approx(20) and neg.shadow_amount == pytest.approx(0.1)
+    assert neg.gain[0] == pytest.approx(1.1**-0.5)
+    # A tone without a hue takes the default hue's opposite when reversed.
+    assert B.scaled(-1).highlight_hue == pytest.approx(240)
+
+
+def test_combine_sums_deltas():
+    c = combine([(A, 1.0), (B, 1.0)])
+    assert c.exposure == pytest.approx(0.1)
+    assert c.saturation == pytest.approx(-0.2)
+    assert c.gain == pytest.approx((1.1, 1.0, 0.99))
+    assert c.highlight_amount == pytest.approx(0.3) and c.highlight_hue is None
+    half = combine([(A, 0.5), (A, 0.5)])
+    assert half.to_dict() == A.to_dict()
+    assert combine([]).is_neutral
+    assert combine([(A, 1.0), (A, -1.0)]).is_neutral
+    # Tones add as vectors: equal amounts 90 degrees apart meet at 45 degrees.
+    t = combine(
+        [
+            (GradeParams(shadow_hue=0, shadow_amount=0.2), 1),
+            (GradeParams(shadow_hue=90, shadow_amount=0.2), 1),
+        ]
+    )
+    assert t.shadow_hue == pytest.approx(45) and t.shadow_amount == pytest.approx(0.2 * 2**0.5)
+
+
+def test_combine_limit():
+    warm = GradeParams(temperature=1000, contrast=0.2)
+    warmer = GradeParams(temperature=800, fade=0.1)
+    c = combine([(warm, 1), (warmer, 1), (warm, 1)], limit=1.5)
+    assert c.temperature == pytest.approx(1500)
+    assert c.contrast == pytest.approx(0.3)
+    assert c.fade == pytest.approx(0.1)
+    assert combine([(warm, 2.0)], limit=1.5).temperature == pytest.approx(2000)
+    with pytest.raises(ValueError, match="limit"):
+        combine([(warm, 1)], limit=0)
+
+
+def test_clamped():
+    c = GradeParams(temperature=9000, saturation=-3, gain=(9, 1, 0.1)).clamped()
+    assert c.temperature == NOMINAL_RANGES["temperature"][1]
+    assert c.saturation == -1 and c.gain == (4.0, 1.0, 0.25)
+
+
+def test_to_dict_and_from_dict_round_trip():
+    d = A.to_dict()
+    assert list(d) == [
+        "exposure",
+        "temperature",
+        "contrast",
+        "pivot",
+        "gain",
+        "shadow_hue",
+        "shadow_amount",
+        "hue_shifts",
+    ]
+    assert json.loads(json.dumps(d)) == d
+    assert GradeParams.from_dict(d) == A
+    assert GradeParams().to_dict() == {}
+    assert GradeParams(exposure=1 / 3).to_dict() == {"exposure": 0.3333}
+    assert GradeParams(exposure=-1e-9).to_dict() == {}
+    assert GradeParams.from_dict({"lift": 0.1}).lift == (0.1, 0.1, 0.1)
+    assert GradeParams.from_dict({"hue_shifts": [[10, 20, 5]]}).hue_shifts == (
+        HueShift(10, 20, 5, 1.0),
+    )
+
+
+@pytest.mark.parametrize(
+    ("d", "message"),
+    [
+        ({"sharpness": 1}, r"unknown grade parameter 'sharpness'; valid: exposure, temperature"),
+        ({"exposure": "1"}, "exposure must be a number"),
+        ({"exposure": True}, "exposure must be a number"),
+        ({"exposure": math.inf}, "exposure must be finite"),
+        ({"gain": [1, 1]}, "gain must be 3 numbers"),
+        ({"gamma": 0}, "gamma must be > 0"),
+        ({"hue_shifts": [[10, 0, 5, 1]]}, "width"),
+        ({"hue_shifts": [[10, 20, 5, -1]]}, "chroma_scale"),
+        ({"hue_shifts": 3}, "hue_shifts must be a list"),
+        ([("exposure", 1)], "must be a mapping"),
+    ],
+)
+def test_from_dict_rejects_bad_input(d, message):
+    with pytest.raises(ValueError, match=message):
+        GradeParams.from_dict(d)
+    with pytest.raises(BadInputError):
+        GradeParams.from_dict(d)
+
+
+# -- adjustments ------------------------------------------------------------------------------
+
+
+def test_parse_adjust_example():
+    p = parse_adjust(
+        "exposure=+0.3, saturation=-0.1,temperature=+400,contrast=+0.1,tint=-5,fade=0.2,"
+        "lift=0.02,lift.r=0.01,gain.b=1.05,shadow_hue=200; gamma.g=1.1, pivot=-0.1"
+    )
+    assert p.exposure == 0.3 and p.saturation == -0.1 and p.temperature == 400
+    assert p.contrast == 0.1 and p.tint == -5 and p.fade == 0.2
+    assert p.lift == pytest.approx((0.03, 0.02, 0.02))
+    assert p.gain == (1.0, 1.0, 1.05) and p.gamma == (1.0, 1.1, 1.0)
+    assert p.shadow_hue == 200 and p.shadow_amount == 0
+    assert p.pivot == pytest.approx(0.4)
+    assert parse_adjust("").is_neutral and parse_adjust(" , ").is_neutral
+    assert parse_adjust("gain=1.1,gain.r=1.1").gain == pytest.approx((1.21, 1.1, 1.1))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("sharpness=1", r"unknown adjustment 'sharpness'; valid names: exposure, temperature"),
+        ("exposure=lots", r"adjustment 'exposure': 'lots' is not a number"),
+        ("exposure=nan", "not a number"),
+        ("exposure", "is not name=value"),
+        ("exposure=9", r"exposure=9 is out of range -4..4 \(stops\)"),
+        ("gain.b=0", "out of range"),
+        ("shadow_hue=400", "out of range 0..360"),
+        ("fade=0.1,fade=0.2", "given twice"),
+    ],
+)
+def test_parse_adjust_rejects_bad_input(text, message):
+    with pytest.raises(ValueError, match=message) as info:
+        parse_adjust(text)
+    assert "\n" not in str(info.value)
+
+
+def test_adjustments_name_real_fields():
+    fields = set(GradeParams.__dataclass_fields__)
+    for name, adj in ADJUSTMENTS.items():
+        assert adj.field in fields and adj.unit and adj.description
+        assert name in ADJUSTMENT_RANGES
+    # Every adjustment parses at the ends of its range.
+    for name, (lo, hi) in ADJUSTMENT_RANGES.items():
+        parse_adjust(f"{name}={lo},")
+        parse_adjust(f"{name}={hi}")
+
+
+def test_add_applies_an_adjustment_on_top_of_a_look():
+    look = default_library()["teal and orange"].params
+    out = add(look, parse_adjust("exposure=+0.3,saturation=-0.1,gain.b=1.1"))
+    assert out.exposure == pytest.approx(look.exposure + 0.3)
+    assert out.saturation == pytest.approx(look.saturation - 0.1)
+    assert out.gain[2] == pytest.approx(look.gain[2] * 1.1)
+    assert out.teal_orange == look.teal_orange
+    # A hue alone re-aims the look's tone; a hue with an amount adds as a vector.
+    toned = GradeParams(shadow_hue=200, shadow_amount=0.3)
+    aimed = add(toned, parse_adjust("shadow_hue=250"))
+    assert aimed.shadow_hue == 250 and aimed.shadow_amount == pytest.approx(0.3)
+    more = add(toned, parse_adjust("shadow_amount=0.1"))
+    assert more.shadow_hue == pytest.approx(200) and more.shadow_amount == pytest.approx(0.4)
+    assert add(look, GradeParams()) == combine([(look, 1.0)])
