@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import resource
 import shutil
 import statistics
 import subprocess
@@ -30,12 +31,27 @@ def ffmpeg_version() -> str:
 
 def run(cmd: list[str]) -> float:
     """Run a command, fail loudly, return its wall time in seconds."""
+    return run_timed(cmd)[0]
+
+
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def run_timed(cmd: list[str]) -> tuple[float, float]:
+    """Run a command, fail loudly, return (wall s, CPU s of it and its children).
+
+    CPU time is much less sensitive than wall time to other load on a shared machine, so
+    benchmarks print both.
+    """
+    c0 = _children_cpu()
     t = time.perf_counter()
     res = subprocess.run(cmd, capture_output=True, text=True)
     dt = time.perf_counter() - t
     if res.returncode != 0:
         sys.exit(f"command failed ({res.returncode}): {' '.join(cmd)}\n{res.stderr[-2000:]}")
-    return dt
+    return dt, _children_cpu() - c0
 
 
 def median_time(fn: Callable[[], object], repeat: int = 5, warmup: int = 1) -> float:

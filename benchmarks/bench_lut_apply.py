@@ -31,7 +31,7 @@ from _common import (
     median_time,
     need_ffmpeg,
     print_table,
-    run,
+    run_timed,
 )
 
 from gradecli.color.lut import Lut, apply_u8, build_table_u8
@@ -142,17 +142,25 @@ def end_to_end_rows(src: str, cube: str, repeat: int) -> list[list[str]]:
         "gradecli lut apply": gradecli_cmd(src, cube, str(OUT / "e2e_gradecli.mp4")),
     }
     times: dict[str, list[float]] = {k: [] for k in cmds}
+    cpus: dict[str, list[float]] = {k: [] for k in cmds}
     for _ in range(repeat):  # interleaved, so drifting machine load hits all alike
         for name, cmd in cmds.items():
-            times[name].append(run(cmd))
+            wall, cpu = run_timed(cmd)
+            times[name].append(wall)
+            cpus[name].append(cpu)
     med = {k: float(np.median(v)) for k, v in times.items()}
+    cpu_med = {k: float(np.median(v)) for k, v in cpus.items()}
     plain, fflut = med["ffmpeg re-encode (floor)"], med["ffmpeg lut3d tetrahedral"]
+    cplain, cfflut = cpu_med["ffmpeg re-encode (floor)"], cpu_med["ffmpeg lut3d tetrahedral"]
     return [
         [
             name,
             f"{t:.2f}",
             f"{t / fflut:.2f}x",
             f"{t / plain:.2f}x",
+            f"{cpu_med[name]:.1f}",
+            f"{cpu_med[name] / cfflut:.2f}x",
+            f"{cpu_med[name] / cplain:.2f}x",
             " ".join(f"{x:.2f}" for x in times[name]),
         ]
         for name, t in med.items()
@@ -193,7 +201,8 @@ def main() -> None:
     print_table(
         f"2. End to end, {args.seconds} s 1080p24 H.264 -> libx264 CRF 18 medium "
         f"(median of {args.repeat}, wall s)",
-        ["pipeline", "wall s", "vs ffmpeg lut3d", "vs re-encode", "runs"],
+        ["pipeline", "wall s", "vs ffmpeg lut3d", "vs re-encode", "CPU s", "CPU vs lut3d",
+         "CPU vs re-encode", "wall runs"],
         end_to_end_rows(src, cube, args.repeat),
     )
     if not args.skip_memory:

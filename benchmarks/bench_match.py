@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -26,7 +25,7 @@ import av
 import colour
 import cv2
 import numpy as np
-from _common import OUT, need_ffmpeg, print_table, run
+from _common import OUT, need_ffmpeg, print_table, run_timed
 from make_article_clips import generate
 from skimage.metrics import structural_similarity
 
@@ -169,53 +168,52 @@ def speed_table(cast: list[Path], repeat: int) -> None:
     dst = OUT / "match_e2e"
     plain_dir = OUT / "plain_e2e"
     plain_dir.mkdir(parents=True, exist_ok=True)
-    times: dict[str, list[float]] = {"ffmpeg re-encode (5 clips)": [], "gradecli match": []}
+    lut3d = "ffmpeg lut3d, gradecli's LUTs (same graded content)"
+    times: dict[str, list[float]] = {"ffmpeg re-encode (5 clips)": [], "gradecli match": [],
+                                     lut3d: []}
+    cpus: dict[str, list[float]] = {k: [] for k in times}
+    enc = ["-c:v", "libx264", "-crf", "18", "-preset", "medium", "-c:a", "copy"]
+    lut_dir = OUT / "lut3d_e2e"
+    lut_dir.mkdir(parents=True, exist_ok=True)
     for _ in range(repeat):
-        t = time.perf_counter()
-        for p in cast:
-            subprocess.run(
-                [
-                    ff,
-                    "-y",
-                    "-v",
-                    "error",
-                    "-i",
-                    str(p),
-                    "-c:v",
-                    "libx264",
-                    "-crf",
-                    "18",
-                    "-preset",
-                    "medium",
-                    "-c:a",
-                    "copy",
-                    str(plain_dir / p.name),
-                ],
-                check=True,
-            )
-        times["ffmpeg re-encode (5 clips)"].append(time.perf_counter() - t)
-        times["gradecli match"].append(
-            run(
-                [
-                    sys.executable,
-                    "-m",
-                    "gradecli",
-                    "--quiet",
-                    "match",
-                    *map(str, cast),
-                    "-o",
-                    str(dst),
-                ]
-            )
+        w, c = run_timed(
+            [sys.executable, "-m", "gradecli", "--quiet", "match", *map(str, cast), "-o", str(dst)]
         )
+        times["gradecli match"].append(w)
+        cpus["gradecli match"].append(c)
+        for name, extra, folder in (
+            ("ffmpeg re-encode (5 clips)", lambda p: [], plain_dir),
+            (
+                lut3d,
+                lambda p: ["-vf", f"lut3d=file={sorted(dst.glob(p.stem + '*.cube'))[0]}"
+                           ":interp=tetrahedral", "-pix_fmt", "yuv420p"],
+                lut_dir,
+            ),
+        ):
+            wall = cpu = 0.0
+            for p in cast:
+                cmd = [ff, "-y", "-v", "error", "-i", str(p), *extra(p), *enc,
+                       str(folder / p.name)]
+                w, c = run_timed(cmd)
+                wall, cpu = wall + w, cpu + c
+            times[name].append(wall)
+            cpus[name].append(cpu)
     base = float(np.median(times["ffmpeg re-encode (5 clips)"]))
+    cbase = float(np.median(cpus["ffmpeg re-encode (5 clips)"]))
     rows = [
-        [k, f"{np.median(v):.1f}", f"{np.median(v) / base:.2f}x", " ".join(f"{x:.1f}" for x in v)]
+        [
+            k,
+            f"{np.median(v):.1f}",
+            f"{np.median(v) / base:.2f}x",
+            f"{np.median(cpus[k]):.1f}",
+            f"{np.median(cpus[k]) / cbase:.2f}x",
+            " ".join(f"{x:.1f}" for x in v),
+        ]
         for k, v in times.items()
     ]
     print_table(
         f"3. Speed, five 1080p clips, libx264 CRF 18 medium (median of {repeat})",
-        ["pipeline", "wall s", "vs re-encode", "runs"],
+        ["pipeline", "wall s", "vs re-encode", "CPU s", "CPU vs re-encode", "wall runs"],
         rows,
     )
     src = [frames_rgb(p) for p in cast]
@@ -237,10 +235,12 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--seconds", type=float, default=6.0)
     ap.add_argument("--skip-speed", action="store_true")
+    ap.add_argument("--speed-only", action="store_true", help="only the speed table (3.)")
     args = ap.parse_args()
     sets = generate(OUT / "article", args.seconds)
-    methods_table(sets["cast"])
-    hero_table(sets["same_scene"], sets["hero"][0])
+    if not args.speed_only:
+        methods_table(sets["cast"])
+        hero_table(sets["same_scene"], sets["hero"][0])
     if not args.skip_speed:
         speed_table(sets["cast"], args.repeat)
 

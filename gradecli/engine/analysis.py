@@ -36,6 +36,9 @@ class ShotSamples:
     rgb: np.ndarray
     sampled_frames: int
     skipped_frames: int
+    #: A small picture (uint8 R'G'B' (h, w, 3), at most 128 px wide) of the shot's middle usable
+    #: sampled frame, for models that look at pictures rather than colour samples.
+    thumb: np.ndarray | None = None
 
 
 @dataclass
@@ -83,6 +86,17 @@ def _small_rgb(frame, info: VideoInfo, layout, stride: int) -> np.ndarray:
         return ycbcr_to_rgb(codes, info.ycbcr, dtype=np.float32)
     rgb = frame_rgb(frame)[::stride, ::stride]
     return rgb.astype(np.float32) / (255.0 if rgb.dtype == np.uint8 else 65535.0)
+
+
+def _thumb(small: np.ndarray, width: int = 128) -> np.ndarray:
+    """``small`` (float R'G'B') as uint8, area-downscaled to at most ``width`` pixels wide."""
+    import cv2
+
+    h, w = small.shape[:2]
+    if w > width:
+        small = cv2.resize(small, (width, max(1, round(h * width / w))),
+                           interpolation=cv2.INTER_AREA)
+    return np.clip(np.rint(small * 255.0), 0, 255).astype(np.uint8)
 
 
 def _edge_run(black: np.ndarray) -> tuple[int, int]:
@@ -153,6 +167,7 @@ def analyze_clip(
         sigs = []
         times: list[float] = []
         samples: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # frame -> (pixel index, rgb)
+        thumbs: dict[int, np.ndarray] = {}
         row_max = col_max = None
         for n, frame in enumerate(video.frames()):
             small = _small_rgb(frame, info, layout, stride)
@@ -168,6 +183,7 @@ def analyze_clip(
                 k = min(pixels_per_frame, flat.shape[0])
                 idx = rng.choice(flat.shape[0], size=k, replace=False)
                 samples[n] = (idx, flat[idx])
+                thumbs[n] = _thumb(small)
         frames = len(sigs)
     if frames == 0:
         raise VideoError(f"{info.path}: contains no decodable video frames")
@@ -212,11 +228,14 @@ def analyze_clip(
     shots = []
     for k in range(len(bounds) - 1):
         start, end = bounds[k], bounds[k + 1]
-        mine = [samples[i] for i in sorted(samples) if start <= i < end]
-        if not mine:  # a shot shorter than the sampling interval: sample its middle frame later
-            mine = [samples[min(samples, key=lambda i: abs(i - (start + end) // 2))]]
-        usable = [s for s in mine if frame_is_usable(rgb_to_lab(s, encoding))]
+        idxs = [i for i in sorted(samples) if start <= i < end]
+        if not idxs:  # a shot shorter than the sampling interval: its nearest sampled frame
+            idxs = [min(samples, key=lambda i: abs(i - (start + end) // 2))]
+        mine = [samples[i] for i in idxs]
+        ok = [frame_is_usable(rgb_to_lab(s, encoding)) for s in mine]
+        usable = [s for s, good in zip(mine, ok, strict=True) if good]
         chosen = usable or mine
+        thumb_idx = [i for i, good in zip(idxs, ok, strict=True) if good] or idxs
         shots.append(
             ShotSamples(
                 index=k,
@@ -227,6 +246,7 @@ def analyze_clip(
                 rgb=np.concatenate(chosen).astype(np.float32),
                 sampled_frames=len(mine),
                 skipped_frames=len(mine) - len(usable) if usable else 0,
+                thumb=thumbs.get(thumb_idx[len(thumb_idx) // 2]),
             )
         )
     return ClipAnalysis(Path(path), info, frames, cuts, shots, encoding, bars)

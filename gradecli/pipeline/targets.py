@@ -27,12 +27,14 @@ _MAX_SAMPLES = 60000
 @dataclass(frozen=True)
 class Target:
     """``lab`` (N, 3): the colours to match; ``hero``: index of the input that is the look
-    (left ungraded), if any; ``description`` for reports."""
+    (left ungraded), if any; ``description`` for reports; ``thumb``: a small picture of the look
+    (uint8 R'G'B') when the target is one real clip or still (for ``--method model``)."""
 
     kind: str
     description: str
     lab: np.ndarray
     hero: int | None = None
+    thumb: np.ndarray | None = None
 
 
 def parse_target(spec: str) -> tuple[str, str | None]:
@@ -71,6 +73,17 @@ def _still_lab(path: Path) -> np.ndarray:
     return rgb_to_lab(img.rgb[::stride, ::stride].reshape(-1, 3), "srgb")
 
 
+def still_thumb(path: Path, width: int = 256) -> np.ndarray:
+    """A still as uint8 R'G'B', area-downscaled to at most ``width`` pixels wide."""
+    import cv2
+
+    rgb = read_image(path).rgb.astype(np.float32)
+    h, w = rgb.shape[:2]
+    if w > width:
+        rgb = cv2.resize(rgb, (width, max(1, round(h * width / w))), interpolation=cv2.INTER_AREA)
+    return np.clip(np.rint(rgb * 255.0), 0, 255).astype(np.uint8)
+
+
 def _stats_file(path: Path) -> tuple[np.ndarray, np.ndarray]:
     try:
         d = json.loads(path.read_text())
@@ -96,12 +109,14 @@ def build_target(
     paths: list[Path],
     *,
     hero_lab=None,
+    thumbs: list[np.ndarray | None] | None = None,
 ) -> Target:
     """The target for ``clips`` (each a CIELAB sample (N, 3) of one input, in order of ``paths``).
 
     ``hero_lab`` is a callable path -> CIELAB sample, used for a ``hero:`` clip that is not one of
-    the inputs.
+    the inputs. ``thumbs`` (per input, optional) give the target's picture where it is an input.
     """
+    pic = thumbs or [None] * len(clips)
     kind, arg = parse_target(spec)
     means = np.array([c.mean(axis=0) for c in clips])
     covs = np.array([np.cov(c, rowvar=False, bias=True) for c in clips])
@@ -117,25 +132,35 @@ def build_target(
         mean = geometric_median(means)
         return Target(kind, "median of the inputs", _gaussian_target(clips, mean, cov))
     if kind == "first":
-        return Target(kind, f"first input ({paths[0].name})", _subsample(clips[0], _MAX_SAMPLES), 0)
+        return Target(
+            kind, f"first input ({paths[0].name})", _subsample(clips[0], _MAX_SAMPLES), 0, pic[0]
+        )
     if kind == "brightest":
         i = int(np.argmax(means[:, 0]))
         desc = f"brightest input ({paths[i].name})"
-        return Target(kind, desc, _subsample(clips[i], _MAX_SAMPLES), i)
+        return Target(kind, desc, _subsample(clips[i], _MAX_SAMPLES), i, pic[i])
     assert arg is not None
     p = Path(arg)
     if kind == "hero":
         for i, q in enumerate(paths):
             if p.resolve() == q.resolve():
-                return Target(kind, f"hero {q.name}", _subsample(clips[i], _MAX_SAMPLES), i)
+                return Target(
+                    kind, f"hero {q.name}", _subsample(clips[i], _MAX_SAMPLES), i, pic[i]
+                )
         if is_image_path(p):
-            return Target(kind, f"hero {p.name}", _subsample(_still_lab(p), _MAX_SAMPLES))
+            return Target(
+                kind, f"hero {p.name}", _subsample(_still_lab(p), _MAX_SAMPLES), None,
+                still_thumb(p),
+            )
         if hero_lab is None:
             raise BadInputError(f"{p}: hero clip is not among the inputs")
         return Target(kind, f"hero {p.name}", _subsample(hero_lab(p), _MAX_SAMPLES))
     if kind == "ref":
         if not is_image_path(p):
             raise BadInputError(f"{p}: --target ref: needs a still image (.png, .jpg, .tif)")
-        return Target(kind, f"reference still {p.name}", _subsample(_still_lab(p), _MAX_SAMPLES))
+        return Target(
+            kind, f"reference still {p.name}", _subsample(_still_lab(p), _MAX_SAMPLES), None,
+            still_thumb(p),
+        )
     mean, cov = _stats_file(p)
     return Target(kind, f"profile {p.name}", _gaussian_target(clips, mean, cov))
