@@ -34,3 +34,9 @@ class ImageError(BadInputError):
 
 class ModelError(GradeError):
     """A model could not be loaded or run."""
+
+
+class ModelUnavailableError(ModelError):
+    """A model cannot be used because an optional dependency is not installed (exit code 2)."""
+
+    exit_code = 2

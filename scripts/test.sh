@@ -8,6 +8,10 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e ".[dev]"
-.venv/bin/ruff check gradecli tests benchmarks
+# torch first, pinned: its CPU build is what the training smoke test needs (a plain "torch"
+# requirement would pull a multi-GB CUDA build); then the project with ONNX Runtime (CPU), the
+# training extras and the dev tools.
+.venv/bin/python -m pip install -q torch==2.13.0
+.venv/bin/python -m pip install -q -e ".[dev,cpu,train]"
+.venv/bin/ruff check gradecli tests benchmarks training setup.py
 .venv/bin/python -m pytest "$@"

@@ -11,6 +11,7 @@ import sys
 import traceback
 
 import typer
+from rich.markup import escape
 from typer.exceptions import TyperException
 
 from gradecli import __version__
@@ -72,7 +73,7 @@ def run(argv: list[str] | None = None) -> int:
         if show is not None:
             show(file=sys.stderr)
         else:
-            err_console.print(f"[red]error:[/] {e.format_message()}")
+            err_console.print(f"[red]error:[/] {escape(e.format_message())}")
         return 2
     except (typer.Abort, KeyboardInterrupt):
         err_console.print("[red]interrupted[/]; no output was left half-written")
@@ -80,12 +81,14 @@ def run(argv: list[str] | None = None) -> int:
     except GradeError as e:
         if STATE.debug:
             err_console.print(traceback.format_exc(), markup=False)
-        err_console.print(f"[red]error:[/] {e}", markup=True)
+        err_console.print(f"[red]error:[/] {escape(str(e))}")
         return e.exit_code
     except Exception as e:  # an internal error: say so, briefly
         if STATE.debug:
             err_console.print(traceback.format_exc(), markup=False)
-        err_console.print(f"[red]internal error:[/] {type(e).__name__}: {e} (run with --debug)")
+        err_console.print(
+            f"[red]internal error:[/] {type(e).__name__}: {escape(str(e))} (run with --debug)"
+        )
         return 3
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
-from gradecli.cli.common import err_console, out_console, progress_bar
+from gradecli.cli.common import err_console, model_note, out_console, progress_bar
 
 
 def grade_cmd(
@@ -37,8 +38,11 @@ def grade_cmd(
     ),
     method: str = typer.Option(
         None,
-        help="Transfer method towards --ref: auto, reinhard, histogram, mkl, idt "
-        "(default auto = idt).",
+        help="Transfer method towards --ref: auto, reinhard, histogram, mkl, idt, model "
+        "(the bundled style model; model-int8 for its quantised variant) (default auto = idt).",
+    ),
+    device: str = typer.Option(
+        None, "--device", help="Where --method model runs: cpu (default), cuda or auto."
     ),
     strength: float = typer.Option(None, help="0..1: how far to move towards --ref (default 1)."),
     lut_out: Path = typer.Option(
@@ -61,7 +65,7 @@ def grade_cmd(
     from gradecli.pipeline.match import MatchOptions
     from gradecli.pipeline.recipe import read_recipe
 
-    cli_opts = {"method": method, "strength": strength, "lut_size": lut_size}
+    cli_opts = {"method": method, "strength": strength, "lut_size": lut_size, "device": device}
     if no_cuts:
         cli_opts["detect_cuts"] = False
     if recipe is not None:
@@ -93,6 +97,7 @@ def grade_cmd(
             options=replace(base, **{k: v for k, v in cli_opts.items() if v is not None}),
         )
     req = replace(req, options=replace(req.options, luts_only=luts_only))
+    model_note(req.options.method)
     look_preview = req.prompt is not None and req.prompt_params is None
     if look_preview:
         _show_prompt(req.prompt)
@@ -102,10 +107,10 @@ def grade_cmd(
         err_console.print("looks: " + _looks_line(res.looks))
     if not res.look.adjust.is_neutral:
         adj = ", ".join(f"{k}={v}" for k, v in res.look.adjust.to_dict().items())
-        err_console.print(f"adjustments: {adj}")
+        err_console.print(f"adjustments: {adj}", markup=False)
     for path in [res.output, *res.luts, res.preview, res.recipe]:
         if path:
-            err_console.print(f"wrote {path}")
+            err_console.print(f"wrote {path}", markup=False)
     name = Path(res.input).name
     if res.delta_e00_to_ref_before is not None:
         out_console.print(
@@ -134,4 +139,5 @@ def _show_prompt(prompt: str) -> None:
     err_console.print("looks: " + _looks_line(looks))
     for word, near in parsed.unknown:
         hint = f"; closest: {', '.join(near)}" if near else ""
-        err_console.print(f"[yellow]note:[/] unknown word {word!r} left out{hint}")
+        note = f"unknown word {word!r} left out{hint}"
+        err_console.print(f"[yellow]note:[/] {escape(note)}")

@@ -42,10 +42,11 @@ def apply_cmd(
         )
     if res.kind == "video" and res.transcode is not None:
         err_console.print(
-            f"wrote {res.output} ({res.frames} frames, {res.transcode.pix_fmt}, {codec})"
+            f"wrote {res.output} ({res.frames} frames, {res.transcode.pix_fmt}, {codec})",
+            markup=False,
         )
     else:
-        err_console.print(f"wrote {res.output}")
+        err_console.print(f"wrote {res.output}", markup=False)
 
 
 @app.command("info")
@@ -91,7 +92,7 @@ def convert_cmd(
     from gradecli.pipeline import lut_ops
 
     lut_ops.convert_lut(src, dst, size=size)
-    err_console.print(f"wrote {dst}")
+    err_console.print(f"wrote {dst}", markup=False)
 
 
 @app.command("fit")
@@ -106,4 +107,4 @@ def fit_cmd(
     from gradecli.pipeline import lut_ops
 
     lut_ops.fit_lut_files(before, after, output, size=size, smoothness=smoothness)
-    err_console.print(f"wrote {output} ({size}^3)")
+    err_console.print(f"wrote {output} ({size}^3)", markup=False)

@@ -6,9 +6,10 @@ import os
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from gradecli.cli.common import STATE, err_console, out_console, progress_bar
+from gradecli.cli.common import STATE, err_console, model_note, out_console, progress_bar
 
 
 def default_jobs() -> int:
@@ -23,8 +24,12 @@ def match_cmd(
     ),
     method: str = typer.Option(
         "auto",
-        help="Transfer method: auto, reinhard, histogram, mkl, idt (auto: idt towards a real "
-        "clip or still, mkl towards an average).",
+        help="Transfer method: auto, reinhard, histogram, mkl, idt, model, model-int8 (auto: "
+        "idt towards a real clip or still, mkl towards an average; model: the bundled style "
+        "model, towards hero:, ref:, first or brightest).",
+    ),
+    device: str = typer.Option(
+        "cpu", "--device", help="Where --method model runs: cpu, cuda or auto."
     ),
     target: str = typer.Option(
         "average", help="average, median, first, brightest, hero:PATH, ref:IMAGE, stats:FILE.json."
@@ -75,12 +80,15 @@ def match_cmd(
         detect_cuts=not no_cuts,
         encode=EncodeOptions(codec=codec, crf=crf, preset=preset),
         look=look,
+        device=device,
     )
+
+    model_note(method)
 
     def on_clip(path: str, status: str) -> None:
         if not STATE.quiet or status.startswith("failed"):
             colour = "red" if status.startswith("failed") else "dim"
-            err_console.print(f"[{colour}]{Path(path).name}: {status}[/]")
+            err_console.print(f"[{colour}]{escape(Path(path).name)}: {escape(status)}[/]")
 
     with progress_bar("rendering", None) as update:
         res = match_clips(inputs, output, opts, on_clip=on_clip, progress=update)
@@ -102,7 +110,7 @@ def match_cmd(
         cuts = ", ".join(f"{s.start_s:.2f}s" for s in c.shots[1:]) or "none"
         out_console.print(f"{Path(c.path).name}: {len(c.shots)} shot(s), cuts at {cuts}")
     for _path, err in res.failed:
-        err_console.print(f"[red]failed:[/] {err}")
+        err_console.print(f"[red]failed:[/] {escape(err)}")
     verdict = "[green]PASS[/]" if res.passed else "[red]FAIL[/]"
     out_console.print(
         f"{verdict}: largest ΔE00 {res.max_before:.2f} -> {res.max_after:.2f} (max {max_de:g}); "

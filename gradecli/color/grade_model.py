@@ -1010,14 +1010,48 @@ class _LinearCompression:
 @lru_cache(maxsize=64)
 def _compression(
     p: GradeParams, encoding: str, method: str
-) -> _LinearCompression | GamutCompression:
+) -> _LinearCompression | _CielabCompression:
     """Gamut compression sized for what the grade does to the whole RGB cube (a 17^3 grid)."""
     g = np.linspace(0.0, 1.0, _FIT_GRID)
     grid = np.stack(np.meshgrid(g, g, g, indexing="ij"), axis=-1).reshape(-1, 3)
     lab = _graded_lab(p, grid, encoding)
     if method == "cielab":
-        return GamutCompression.fit(lab, encoding, knee=_CIELAB_KNEE, max_knee=_CIELAB_MAX_KNEE)
+        return _CielabCompression.fit(lab, encoding)
     return _LinearCompression.fit(lab, encoding)
+
+
+def _lightness_knees(lab: np.ndarray, width_hi: float, width_lo: float) -> np.ndarray:
+    """``lab`` with L* rolled off smoothly below 100 and above 0 (knees as wide as given)."""
+    if width_hi <= 0 and width_lo <= 0:
+        return lab
+    L = _soft_knee(lab[:, 0], width_hi, 100.0)
+    L = -_soft_knee(-L, width_lo, 0.0)
+    return np.stack([L, lab[:, 1], lab[:, 2]], axis=-1)
+
+
+@dataclass(frozen=True)
+class _CielabCompression:
+    """Lightness first (as :class:`_LinearCompression`: a tanh shoulder below L* 100 and a toe
+    above L* 0, each as wide as the grade overshoots, at most 25 L*), then gradecli.color.gamut's
+    compression along lines of constant hue. Colours the grade lifts above white (exposure,
+    gain) roll into the highlights instead of meeting a gauge that is undefined there."""
+
+    width_hi: float
+    width_lo: float
+    inner: GamutCompression
+
+    @classmethod
+    def fit(cls, lab: np.ndarray, encoding: str) -> _CielabCompression:
+        w_hi = float(np.clip(lab[:, 0].max() - 100.0, 0.0, 25.0))
+        w_lo = float(np.clip(-lab[:, 0].min(), 0.0, 25.0))
+        inner = GamutCompression.fit(
+            _lightness_knees(lab, w_hi, w_lo), encoding, knee=_CIELAB_KNEE,
+            max_knee=_CIELAB_MAX_KNEE,
+        )
+        return cls(w_hi, w_lo, inner)
+
+    def __call__(self, lab: np.ndarray) -> np.ndarray:
+        return self.inner(_lightness_knees(lab, self.width_hi, self.width_lo))
 
 
 def apply_grade(

@@ -30,7 +30,15 @@ from gradecli.io.luts import read_lut, write_lut
 from gradecli.io.video import is_video_path, probe_video, read_frames_at
 from gradecli.pipeline.analysis import analysis_encoding
 from gradecli.pipeline.look import Look, build_look, look_lut, with_look
-from gradecli.pipeline.match import MatchOptions, _grade_analyses, resolve_method
+from gradecli.pipeline.match import (
+    MODEL_METHODS,
+    MatchOptions,
+    _grade_analyses,
+    _model_lut,
+    load_style_model,
+    model_needs_picture,
+    resolve_method,
+)
 from gradecli.pipeline.paths import check_input, check_output
 from gradecli.pipeline.preview import PREVIEW_FRACTIONS, PreviewFrame, write_preview
 from gradecli.pipeline.recipe import Recipe, file_sha256, recipe_path_for, write_recipe
@@ -80,6 +88,7 @@ def request_from_recipe(
         "detect_cuts": recipe.detect_cuts,
         "seed": recipe.seed,
         "encode": recipe.encode,
+        "device": recipe.device,
     }
     base.update({k: v for k, v in (options or {}).items() if v is not None})
     return GradeRequest(
@@ -211,6 +220,7 @@ def grade_file(
         detect_cuts=opts.detect_cuts,
         seed=opts.seed,
         encode=opts.encode,
+        device=opts.device,
         input=str(src_p),
         output=output,
         luts=tuple(luts),
@@ -252,7 +262,12 @@ def _grade_still(src_p, out, render, opts, look, target, method, lut_base, comme
     img = read_image(src_p)
     flat = img.rgb.reshape(-1, 3)
     src_lab = rgb_to_lab(flat[:: max(1, flat.shape[0] // 200000)])
-    if target is not None:
+    if target is not None and method in MODEL_METHODS:
+        model_needs_picture(target)
+        model = load_style_model(method, opts.device)
+        base = _model_lut(model, img.rgb, target.thumb, opts.strength, opts.lut_size)
+        lut = with_look(base, look.params)
+    elif target is not None:
         tf = fit_transfer(
             method, src_lab, target.lab, strength=opts.strength, encoding="srgb", seed=opts.seed
         )
@@ -285,7 +300,7 @@ def _grade_clip(src_p, out, render, opts, look, target, method, lut_base, commen
             [],
             out.parent,
             dataclasses.replace(opts, luts_only=True, look=look.params),
-            target=Target("ref", target.description, target.lab),
+            target=Target("ref", target.description, target.lab, None, target.thumb),
             output_names=[out],
             lut_names=[lut_base],
         )

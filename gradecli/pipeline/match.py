@@ -63,10 +63,14 @@ class MatchOptions:
     contrast: float = 0.5
     #: A parametric look applied after the transfer (``--adjust``), or None.
     look: GradeParams | None = None
+    #: Where the style model runs (``--method model``): cpu, cuda or auto.
+    device: str = "cpu"
 
     def validate(self) -> None:
-        if self.method != "auto":
+        if self.method != "auto" and self.method not in MODEL_METHODS:
             get_method(self.method)
+        if self.device not in ("cpu", "cuda", "auto"):
+            raise BadInputError(f"--device must be cpu, cuda or auto, got {self.device!r}")
         parse_target(self.target)
         if not 0.0 <= self.strength <= 1.0:
             raise BadInputError(f"--strength must be in 0..1, got {self.strength}")
@@ -96,9 +100,30 @@ AUTO_METHOD = {
 }
 
 
+#: The bundled style model (gradecli.models.style), by ``--method`` name -> weights variant.
+MODEL_METHODS = {"model": "fp32", "model-int8": "int8"}
+
+
 def resolve_method(method: str, target_kind: str) -> str:
     """The transfer method to use: ``method``, or for "auto" the one for ``target_kind``."""
+    if method in MODEL_METHODS:
+        return method
     return AUTO_METHOD[target_kind] if method == "auto" else get_method(method).name
+
+
+def load_style_model(method: str, device: str):
+    """The style model for ``--method model`` / ``model-int8`` (ONNX Runtime, lazily)."""
+    from gradecli.models.style import StyleModel
+
+    return StyleModel.load(variant=MODEL_METHODS[method], device=device)
+
+
+def model_needs_picture(target: Target) -> None:
+    if target.thumb is None:
+        raise BadInputError(
+            f"--method model needs a target with a picture (ref:IMAGE, hero:CLIP_OR_STILL, "
+            f"first or brightest); {target.description} has none"
+        )
 
 
 @dataclass
@@ -222,6 +247,24 @@ def _shot_target(tgt: Target, src_lab: np.ndarray, contrast: float) -> np.ndarra
     return lab
 
 
+def _model_lut(model, source: np.ndarray, reference: np.ndarray, strength: float,
+               size: int) -> Lut:
+    """The style model's LUT for a (source, reference) pair, at ``strength`` 0..1 of the way
+    from identity, at ``size``."""
+    lut = model.predict_lut(source, reference)
+    if strength < 1.0:
+        full = lut
+        lut = Lut.from_function(lambda x: x + strength * (full.apply(x) - x), size=size)
+    elif lut.size != size:
+        lut = lut.resample(size)
+    return lut
+
+
+def _clip_thumb(a: ClipAnalysis) -> np.ndarray | None:
+    """The picture of a clip's middle shot (for model targets)."""
+    return a.shots[len(a.shots) // 2].thumb if a.shots else None
+
+
 def _render(job: tuple) -> tuple[str, str | None]:
     src, dst, schedule, encode, bars = job
     try:
@@ -309,12 +352,19 @@ def _grade_analyses(
     for g in sorted(set(group_ids)):
         members = [i for i, gi in enumerate(group_ids) if gi == g]
         tgt = target or build_target(
-            opts.target, [labs[i] for i in members], [analyses[i].path for i in members]
+            opts.target,
+            [labs[i] for i in members],
+            [analyses[i].path for i in members],
+            thumbs=[_clip_thumb(analyses[i]) for i in members],
         )
         target_desc.append(tgt.description)
         hero = members[tgt.hero] if tgt.hero is not None else None
         method = resolve_method(opts.method, tgt.kind)
         methods_used.append(method)
+        model = None
+        if method in MODEL_METHODS:
+            model_needs_picture(tgt)
+            model = load_style_model(method, opts.device)
         for i in members:
             a = analyses[i]
             stem = a.path.stem
@@ -324,6 +374,10 @@ def _grade_analyses(
                 src_lab = rgb_to_lab(shot.rgb, a.encoding)
                 if i == hero:
                     lut = Lut.identity(opts.lut_size)
+                elif model is not None:
+                    # The model judges look apart from content: no statistics are matched.
+                    pic = shot.thumb if shot.thumb is not None else _clip_thumb(a)
+                    lut = _model_lut(model, pic, tgt.thumb, opts.strength, opts.lut_size)
                 else:
                     shot_target = _shot_target(tgt, src_lab, opts.contrast)
                     tf = fit_transfer(

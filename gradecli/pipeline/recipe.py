@@ -58,6 +58,7 @@ class Recipe:
     detect_cuts: bool = True
     seed: int = 0
     encode: EncodeOptions = field(default_factory=EncodeOptions)
+    device: str = "cpu"
     input: str | None = None
     output: str | None = None
     luts: tuple[str, ...] = ()
@@ -90,6 +91,7 @@ class Recipe:
             "interpolation": self.interpolation,
             "cuts": self.detect_cuts,
             "seed": self.seed,
+            "device": self.device,
             "encode": asdict(self.encode),
         }
 
@@ -115,6 +117,7 @@ class Recipe:
                 interpolation=str(d.get("interpolation", "tetrahedral")),
                 detect_cuts=bool(d.get("cuts", True)),
                 seed=int(d.get("seed", 0)),
+                device=str(d.get("device", "cpu")),
                 encode=EncodeOptions(**(d.get("encode") or {})),
                 input=d.get("input"),
                 output=d.get("output"),

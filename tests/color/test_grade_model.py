@@ -533,3 +533,23 @@ def test_add_applies_an_adjustment_on_top_of_a_look():
     more = add(toned, parse_adjust("shadow_amount=0.1"))
     assert more.shadow_hue == pytest.approx(200) and more.shadow_amount == pytest.approx(0.4)
     assert add(look, GradeParams()) == combine([(look, 1.0)])
+
+
+@pytest.mark.parametrize(
+    "params", [GradeParams(exposure=0.2), GradeParams(exposure=1.0), GradeParams(gain=(1.3,) * 3)]
+)
+def test_colours_lifted_above_white_roll_off_instead_of_turning_grey(params):
+    """Regression: light saturated colours pushed past white kept their hue and most chroma
+    (they used to collapse to mid-grey in the gamut compression)."""
+    from gradecli.color.spaces import rgb_to_lab
+
+    rng = np.random.default_rng(7)
+    x = rng.uniform(0.0, 1.0, (400, 3))
+    x[:, rng.integers(0, 3, 400)] = 1.0  # at least one channel at full
+    x[:200, 2] = rng.uniform(0.4, 0.8, 200)
+    x[:200, :2] = 1.0  # bright yellows, as in the report
+    before, after = rgb_to_lab(x), rgb_to_lab(apply_grade(params, x))
+    c0, c1 = np.hypot(*before[:, 1:].T), np.hypot(*after[:, 1:].T)
+    light = c0 > 10
+    assert np.all(c1[light] > 0.5 * c0[light])
+    assert np.all(after[:, 0] > before[:, 0] - 3.0)  # brighter or about as bright, never grey

@@ -1,0 +1,338 @@
+"""Quality and speed of the bundled style model against the statistical transfer methods.
+
+Task: grade photo A (the source) like a reference, photo B graded with a look G; the ground
+truth is G applied to A. Photos and looks are held out from training:
+
+- photos: the ``eval`` split of ``training/data/manifest.json`` (a seeded 20% of each source,
+  never used in training; made by ``python -m training.gather_images``), reduced to at most
+  256 pixels on the long side;
+- looks: :data:`N_GEN_LOOKS` looks from the training generator (:mod:`training.looks`) drawn
+  with a seed the training never uses (:data:`EVAL_SEED`), plus the hand-designed looks of
+  ``examples/looks/*.cube``, which the generator did not make;
+- pairs: for every look, :data:`PAIRS_PER_LOOK` (A, B) pairs of different photos.
+
+Rows: ``identity`` (the source unchanged: how strong the looks are), ``reinhard``,
+``histogram`` and ``mkl`` (``fit_transfer(method, lab(A), lab(G(B)),
+encoding="srgb")`` baked into a 33^3 LUT), and the model (fp32 and int8 ONNX, CPU provider).
+Columns: mean CIEDE2000 of the output against the ground truth (mean over pixels, then pairs),
+mean PSNR on code values 0..1, and the same-look error: source G(A), reference G(B), mean
+CIEDE2000 of the output against the source G(A) (a method should leave it unchanged). For the
+model rows also the file size and the median time of one ``predict_lut`` (thumbnails of a
+1920x1080 source and a 512 px reference, plus the ONNX Runtime run, 2 threads). All outputs
+go through the LUT with tetrahedral interpolation, as a video would.
+
+Run: ``python benchmarks/bench_style_model.py [--pairs-per-look N] [--weights DIR]``
+(about 2-3 minutes on 2 cores). Needs onnxruntime for the model rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from gradecli.color.ciede2000 import delta_e2000  # noqa: E402
+from gradecli.color.lut import Lut  # noqa: E402
+from gradecli.color.spaces import rgb_to_lab  # noqa: E402
+from gradecli.color.transfer import fit_transfer  # noqa: E402
+from gradecli.io.luts import read_lut  # noqa: E402
+from training.looks import sample_look  # noqa: E402
+
+MANIFEST = REPO / "training" / "data" / "manifest.json"
+HAND_LOOKS = REPO / "examples" / "looks"
+BASELINES = ("reinhard", "histogram", "mkl")
+EVAL_SEED = 20250607
+N_GEN_LOOKS = 12
+PAIRS_PER_LOOK = 6
+EVAL_SIDE = 256
+LUT_SIZE = 33
+
+
+@dataclass
+class Row:
+    name: str
+    de: list[float] = field(default_factory=list)
+    psnr: list[float] = field(default_factory=list)
+    same: list[float] = field(default_factory=list)
+    size_mb: float | None = None
+    ms: float | None = None
+
+    @property
+    def mean_de(self) -> float:
+        return float(np.mean(self.de))
+
+    @property
+    def mean_psnr(self) -> float:
+        return float(np.mean(self.psnr))
+
+    @property
+    def mean_same(self) -> float:
+        return float(np.mean(self.same))
+
+
+def _downscale(rgb: np.ndarray, side: int) -> np.ndarray:
+    h, w = rgb.shape[:2]
+    s = side / max(h, w)
+    if s >= 1:
+        return rgb
+    size = (max(1, round(w * s)), max(1, round(h * s)))
+    return np.clip(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), 0.0, 1.0)
+
+
+def eval_photos(manifest: Path = MANIFEST, side: int = EVAL_SIDE) -> dict[str, np.ndarray]:
+    """name -> float64 R'G'B' (H, W, 3) 0..1 of the held-out photos."""
+    if not manifest.exists():
+        sys.exit(f"{manifest} is missing: run python -m training.gather_images first")
+    m = json.loads(manifest.read_text(encoding="utf-8"))
+    out = {}
+    for r in m["images"]:
+        if r["split"] != "eval":
+            continue
+        im = cv2.imread(str(manifest.parent / r["file"]), cv2.IMREAD_COLOR)
+        rgb = cv2.cvtColor(im, cv2.COLOR_BGR2RGB).astype(np.float64) / 255.0
+        out[Path(r["file"]).stem] = _downscale(rgb, side)
+    return out
+
+
+def eval_looks(seed: int = EVAL_SEED, n_gen: int = N_GEN_LOOKS) -> dict[str, Lut]:
+    """name -> 33^3 LUT: generator looks (seed ``seed``) and the hand-designed .cube looks."""
+    rng = np.random.default_rng(seed)
+    looks: dict[str, Lut] = {}
+    while len(looks) < n_gen:
+        look = sample_look(rng, identity_prob=0.0)
+        if look.params.is_neutral and look.mix is None and look.curves is None:
+            continue
+        looks[f"gen{len(looks):02d}"] = Lut(look.table(LUT_SIZE).astype(np.float64))
+    for path in sorted(HAND_LOOKS.glob("*.cube")):
+        looks[path.stem] = read_lut(path)
+    return looks
+
+
+def _de(a_rgb: np.ndarray, b_rgb: np.ndarray) -> float:
+    return float(delta_e2000(rgb_to_lab(a_rgb), rgb_to_lab(b_rgb)).mean())
+
+
+def _psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(np.mean((np.asarray(a) - np.asarray(b)) ** 2))
+    return 10.0 * np.log10(1.0 / max(mse, 1e-12))
+
+
+def _baseline_lut(method: str, src: np.ndarray, ref: np.ndarray) -> Lut:
+    t = fit_transfer(
+        method, rgb_to_lab(src).reshape(-1, 3), rgb_to_lab(ref).reshape(-1, 3), encoding="srgb"
+    )
+    return Lut.from_function(t, size=LUT_SIZE)
+
+
+def _time_model(model, rng: np.random.Generator, repeat: int = 30) -> float:
+    src = rng.random((1080, 1920, 3), dtype=np.float32)
+    ref = rng.random((384, 512, 3), dtype=np.float32)
+    for _ in range(3):
+        model.predict_lut(src, ref)
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        model.predict_lut(src, ref)
+        times.append(time.perf_counter() - t)
+    return 1000.0 * statistics.median(times)
+
+
+def evaluate(
+    weights: Path | None = None,
+    pairs_per_look: int = PAIRS_PER_LOOK,
+    with_baselines: bool = True,
+    log=print,
+) -> dict:
+    """Run the benchmark; returns {"rows": [Row...], "n_pairs", "n_photos", "looks", ...}."""
+    photos = eval_photos()
+    names = sorted(photos)
+    looks = eval_looks()
+    rng = np.random.default_rng(EVAL_SEED + 1)
+    pairs = []
+    for look_name in looks:
+        perm = rng.permutation(len(names))
+        for k in range(min(pairs_per_look, len(names))):
+            a = names[perm[k]]
+            b = names[perm[(k + 1) % len(names)]]
+            pairs.append((look_name, a, b))
+    rows: dict[str, Row] = {"identity": Row("identity")}
+    if with_baselines:
+        for m in BASELINES:
+            rows[m] = Row(m)
+    models = {}
+    for variant in ("fp32", "int8"):
+        try:
+            from gradecli.models.style import VARIANTS, StyleModel
+
+            path = None if weights is None else Path(weights) / VARIANTS[variant]
+            model = StyleModel.load(variant=variant, device="cpu", path=path)
+        except Exception as e:  # no onnxruntime or no weights: rows skipped
+            log(f"(model {variant} skipped: {e})")
+            continue
+        key = f"model {variant}"
+        models[key] = model
+        rows[key] = Row(key, size_mb=model.path.stat().st_size / 1e6)
+    graded = {}  # (look, photo) -> graded photo
+    for look_name, lut in looks.items():
+        for n in names:
+            graded[look_name, n] = lut.apply(photos[n])
+    t0 = time.perf_counter()
+    for i, (look_name, a, b) in enumerate(pairs):
+        src, ref, truth = photos[a], graded[look_name, b], graded[look_name, a]
+        same_src = truth
+        rows["identity"].de.append(_de(src, truth))
+        rows["identity"].psnr.append(_psnr(src, truth))
+        rows["identity"].same.append(0.0)
+        for m in BASELINES if with_baselines else ():
+            out = _baseline_lut(m, src, ref).apply(src)
+            rows[m].de.append(_de(out, truth))
+            rows[m].psnr.append(_psnr(out, truth))
+            out_same = _baseline_lut(m, same_src, ref).apply(same_src)
+            rows[m].same.append(_de(out_same, same_src))
+        for key, model in models.items():
+            out = model.predict_lut(src, ref).apply(src)
+            rows[key].de.append(_de(out, truth))
+            rows[key].psnr.append(_psnr(out, truth))
+            out_same = model.predict_lut(same_src, ref).apply(same_src)
+            rows[key].same.append(_de(out_same, same_src))
+        if (i + 1) % 20 == 0:
+            log(f"  {i + 1}/{len(pairs)} pairs, {time.perf_counter() - t0:.0f}s")
+    for key, model in models.items():
+        rows[key].ms = _time_model(model, np.random.default_rng(0))
+    return {
+        "rows": list(rows.values()),
+        "n_pairs": len(pairs),
+        "n_photos": len(names),
+        "looks": list(looks),
+        "hand_looks": [n for n in looks if not n.startswith("gen")],
+        "per_look": _per_look(pairs, rows),
+    }
+
+
+def _per_look(pairs: list, rows: dict[str, Row]) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for key, row in rows.items():
+        acc: dict[str, list[float]] = {}
+        for (look, _, _), de in zip(pairs, row.de, strict=True):
+            acc.setdefault(look, []).append(de)
+        out[key] = {k: float(np.mean(v)) for k, v in acc.items()}
+    return out
+
+
+def format_table(res: dict) -> str:
+    """The benchmark's one table (plain text, also valid Markdown) and its summary lines."""
+    rows: list[Row] = res["rows"]
+    header = ["method", "dE00 vs truth", "PSNR dB", "same-look dE00", "size MB", "ms/pair"]
+    body = []
+    for r in rows:
+        body.append(
+            [
+                r.name,
+                f"{r.mean_de:.2f}",
+                f"{r.mean_psnr:.2f}",
+                f"{r.mean_same:.2f}",
+                "" if r.size_mb is None else f"{r.size_mb:.2f}",
+                "" if r.ms is None else f"{r.ms:.1f}",
+            ]
+        )
+    widths = [max(len(x[i]) for x in [header, *body]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+    out = [line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    out += [line(b) for b in body]
+    by = {r.name: r for r in rows}
+    base = [by[m] for m in BASELINES if m in by]
+    notes = [
+        f"{res['n_pairs']} pairs: {res['n_photos']} held-out photos x {len(res['looks'])} looks "
+        f"({len(res['looks']) - len(res['hand_looks'])} generator looks, seed {EVAL_SEED}; "
+        f"hand-designed: {', '.join(res['hand_looks'])})"
+    ]
+    if base and "model fp32" in by:
+        best = min(base, key=lambda r: r.mean_de)
+        fp, q = by["model fp32"], by.get("model int8")
+        gain = 1.0 - fp.mean_de / best.mean_de
+        notes.append(
+            f"model fp32 vs best baseline ({best.name}): {100 * gain:.0f}% lower dE00 "
+            f"({fp.mean_de:.2f} vs {best.mean_de:.2f})"
+        )
+        ident = by.get("identity")
+        if ident is not None:
+            notes.append(
+                f"model fp32 vs identity (no change): {100 * (1 - fp.mean_de / ident.mean_de):.0f}%"
+                " lower dE00"
+            )
+        hand = res["hand_looks"]
+        if hand:
+            pl = res["per_look"]
+            hm = float(np.mean([pl["model fp32"][h] for h in hand]))
+            hb = float(np.mean([pl[best.name][h] for h in hand]))
+            notes.append(f"hand-designed looks only: model fp32 {hm:.2f}, {best.name} {hb:.2f}")
+        if q is not None:
+            notes.append(
+                f"int8 vs fp32: dE00 {q.mean_de:.2f} vs {fp.mean_de:.2f} "
+                f"({100 * (q.mean_de / fp.mean_de - 1):+.1f}%)"
+            )
+    notes.append(
+        "ms/pair: median StyleModel.predict_lut (1920x1080 source + 512 px reference "
+        "thumbnails and ONNX Runtime CPU run, 2 threads)"
+    )
+    return "\n".join(out + [""] + notes + [""] + goals(res))
+
+
+def goals(res: dict) -> list[str]:
+    """The issue's targets, each with the measured figure and PASS or FAIL."""
+    by = {r.name: r for r in res["rows"]}
+    fp, q = by.get("model fp32"), by.get("model int8")
+    base = [by[m] for m in BASELINES if m in by]
+    if fp is None or not base:
+        return []
+    best = min(base, key=lambda r: r.mean_de)
+
+    def mark(ok: bool) -> str:
+        return "PASS" if ok else "FAIL"
+
+    gain = 1.0 - fp.mean_de / best.mean_de
+    out = [
+        f"goal dE00 >= 25% below best baseline: {100 * gain:.0f}% {mark(gain >= 0.25)}",
+        f"goal dE00 < 4.0: {fp.mean_de:.2f} {mark(fp.mean_de < 4.0)}",
+        f"goal same-look dE00 < 1.0: {fp.mean_same:.2f} {mark(fp.mean_same < 1.0)}",
+    ]
+    if q is not None:
+        rel = q.mean_de / fp.mean_de - 1.0
+        out.append(f"goal int8 within 10% of fp32: {100 * rel:+.1f}% {mark(abs(rel) <= 0.10)}")
+    for r in (fp, q):
+        if r is not None and r.size_mb is not None and r.ms is not None:
+            ok = r.size_mb < 10 and r.ms < 50
+            out.append(
+                f"goal {r.name} < 10 MB and < 50 ms: {r.size_mb:.2f} MB, {r.ms:.1f} ms {mark(ok)}"
+            )
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pairs-per-look", type=int, default=PAIRS_PER_LOOK)
+    ap.add_argument("--weights", type=Path, default=None, help="folder of the .onnx files")
+    args = ap.parse_args(argv)
+    t = time.perf_counter()
+    res = evaluate(args.weights, args.pairs_per_look, log=lambda s: print(s, file=sys.stderr))
+    print(format_table(res))
+    print(f"({time.perf_counter() - t:.0f}s)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
