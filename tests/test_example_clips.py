@@ -19,8 +19,7 @@ import pytest
 from gradecli.color.ciede2000 import delta_e2000
 from gradecli.color.lut import Lut
 from gradecli.color.spaces import rgb_to_lab
-from gradecli.color.ycbcr import ycbcr_to_rgb
-from gradecli.engine.kernels import _upsample
+from gradecli.color.ycbcr import planes_to_rgb
 from gradecli.engine.transcode import transcode
 from gradecli.io.video import EncodeOptions, InputVideo, frame_planes, plane_layout
 
@@ -34,13 +33,8 @@ def decoded_rgb(path: Path, every: int = 1):
         for i, f in enumerate(v.frames()):
             if i % every:
                 continue
-            y, u, c = frame_planes(f, lay)
-            h, w = y.shape
-            codes = np.stack(
-                [y, _upsample(u, lay.log2_w, lay.log2_h, w, h),
-                 _upsample(c, lay.log2_w, lay.log2_h, w, h)], axis=-1
-            )
-            yield ycbcr_to_rgb(codes, v.info.ycbcr) * 255
+            planes = frame_planes(f, lay)
+            yield planes_to_rgb(planes, v.info.ycbcr, lay.log2_w, lay.log2_h) * 255
 
 
 @pytest.mark.parametrize("clip", CLIPS, ids=[c.stem for c in CLIPS])

@@ -60,10 +60,11 @@ def progress_bar(description: str, total: int | None) -> Iterator:
 
 
 def model_note(method: str | None) -> None:
-    """Say, once per run, what the bundled style model can do today (measured, not hoped)."""
+    """Say, once per run, that the bundled style model is experimental (it has not yet met its
+    quality goals; its measured figures live in weights/MODEL_CARD.md, not in code)."""
     if method in ("model", "model-int8") and not STATE.quiet:
         err_console.print(
-            "[yellow]note:[/] the bundled style model is experimental: on held-out pairs it does "
-            "no better than leaving the picture unchanged (mean ΔE00 8.67 vs 8.60; "
-            "benchmarks/bench_style_model.py, weights/MODEL_CARD.md)"
+            "[yellow]note:[/] the bundled style model is experimental and does not yet beat "
+            "leaving the picture unchanged; see weights/MODEL_CARD.md and "
+            "benchmarks/bench_style_model.py"
         )

@@ -98,16 +98,9 @@ def grade_cmd(
         )
     req = replace(req, options=replace(req.options, luts_only=luts_only))
     model_note(req.options.method)
-    look_preview = req.prompt is not None and req.prompt_params is None
-    if look_preview:
-        _show_prompt(req.prompt)
     with progress_bar(f"grading {input.name}", None) as update:
-        res = grade_file(input, output, req, lut_out=lut_out, preview=preview, progress=update)
-    if res.looks and not look_preview:
-        err_console.print("looks: " + _looks_line(res.looks))
-    if not res.look.adjust.is_neutral:
-        adj = ", ".join(f"{k}={v}" for k, v in res.look.adjust.to_dict().items())
-        err_console.print(f"adjustments: {adj}", markup=False)
+        res = grade_file(input, output, req, lut_out=lut_out, preview=preview, progress=update,
+                         on_look=_show_look)
     for path in [res.output, *res.luts, res.preview, res.recipe]:
         if path:
             err_console.print(f"wrote {path}", markup=False)
@@ -129,15 +122,18 @@ def _looks_line(looks) -> str:
     return ", ".join(f"{m['name']} ×{m['weight']:.2f}" for m in looks)
 
 
-def _show_prompt(prompt: str) -> None:
-    """Print how the prompt parses (looks with weights, unknown words) before grading."""
-    from gradecli.io.look_library import default_library
-    from gradecli.pipeline.prompt import parse_prompt
-
-    parsed = parse_prompt(prompt, default_library())  # BadInputError when nothing is known
-    looks = [{"name": m.name, "weight": m.weight} for m in parsed.looks]
-    err_console.print("looks: " + _looks_line(looks))
-    for word, near in parsed.unknown:
-        hint = f"; closest: {', '.join(near)}" if near else ""
-        note = f"unknown word {word!r} left out{hint}"
-        err_console.print(f"[yellow]note:[/] {escape(note)}")
+def _show_look(look, recipe_looks) -> None:
+    """Print what the prompt gave (looks with weights, unknown words) and the adjustments,
+    before any grading work."""
+    if look.parsed is not None:
+        looks = [{"name": m.name, "weight": m.weight} for m in look.parsed.looks]
+        err_console.print("looks: " + _looks_line(looks), markup=False)
+        for word, near in look.parsed.unknown:
+            hint = f"; closest: {', '.join(near)}" if near else ""
+            note = f"unknown word {word!r} left out{hint}"
+            err_console.print(f"[yellow]note:[/] {escape(note)}")
+    elif recipe_looks:
+        err_console.print("looks: " + _looks_line(recipe_looks), markup=False)
+    if not look.adjust.is_neutral:
+        adj = ", ".join(f"{k}={v}" for k, v in look.adjust.to_dict().items())
+        err_console.print(f"adjustments: {adj}", markup=False)

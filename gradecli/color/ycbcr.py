@@ -107,3 +107,28 @@ def rgb_to_ycbcr(
     if round_codes:
         out = np.clip(np.rint(out), 0, spec.max_code)
     return out
+
+
+def planes_to_rgb(
+    planes: list[np.ndarray],
+    spec: YCbCrSpec,
+    log2_w: int,
+    log2_h: int,
+    *,
+    clip: bool = True,
+    dtype: type = np.float64,
+) -> np.ndarray:
+    """Planar Y'CbCr codes (Y, Cb, Cr; chroma subsampled by 2**log2_w x 2**log2_h) -> R'G'B'
+    float (H, W, 3) 0..1, chroma upsampled by replication (see :func:`ycbcr_to_rgb`)."""
+    y = planes[0]
+    h, w = y.shape
+    codes = np.empty((h, w, 3), dtype=np.float32)
+    codes[..., 0] = y
+    for c in (1, 2):
+        up = planes[c]
+        if log2_h:
+            up = np.repeat(up, 1 << log2_h, axis=0)
+        if log2_w:
+            up = np.repeat(up, 1 << log2_w, axis=1)
+        codes[..., c] = up[:h, :w]
+    return ycbcr_to_rgb(codes, spec, clip=clip, dtype=dtype)

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from gradecli.color.spaces import rgb_to_lab
@@ -90,8 +91,6 @@ def _small_rgb(frame, info: VideoInfo, layout, stride: int) -> np.ndarray:
 
 def _thumb(small: np.ndarray, width: int = 128) -> np.ndarray:
     """``small`` (float R'G'B') as uint8, area-downscaled to at most ``width`` pixels wide."""
-    import cv2
-
     h, w = small.shape[:2]
     if w > width:
         small = cv2.resize(small, (width, max(1, round(h * width / w))),
@@ -129,12 +128,22 @@ def bars_in_frames(frames: list[np.ndarray]) -> tuple[int, int, int, int]:
         r, c = brightest.max(axis=1), brightest.max(axis=0)
         row_max = r if row_max is None else np.maximum(row_max, r)
         col_max = c if col_max is None else np.maximum(col_max, c)
-    keep = _picture_mask(row_max, col_max)
+    h, w = frames[0].shape[:2]
+    return _bars(_picture_mask(row_max, col_max), 1, h, w)
+
+
+def _bars(keep: np.ndarray | None, stride: int, height: int, width: int) -> tuple[int, ...]:
+    """(top, bottom, left, right) full-resolution pixels outside the picture mask ``keep``
+    (sampled every ``stride`` pixels): whole sampling blocks only, so certainly inside bars."""
     if keep is None or keep.all():
         return (0, 0, 0, 0)
     rows, cols = np.flatnonzero(keep.any(axis=1)), np.flatnonzero(keep.any(axis=0))
-    h, w = keep.shape
-    return (int(rows[0]), h - int(rows[-1]) - 1, int(cols[0]), w - int(cols[-1]) - 1)
+    return (
+        int(rows[0]) * stride,
+        max(0, height - (int(rows[-1]) + 1) * stride),
+        int(cols[0]) * stride,
+        max(0, width - (int(cols[-1]) + 1) * stride),
+    )
 
 
 def analyze_clip(
@@ -204,16 +213,7 @@ def analyze_clip(
     # Letterbox and pillarbox bars (edge rows/columns black in every frame) are not picture:
     # leave them out of the statistics.
     keep = _picture_mask(row_max, col_max)
-    bars = (0, 0, 0, 0)
-    if keep is not None and not keep.all():
-        rows, cols = np.flatnonzero(keep.any(axis=1)), np.flatnonzero(keep.any(axis=0))
-        # Full-resolution pixels certainly inside the bars (whole sampling blocks).
-        bars = (
-            int(rows[0]) * stride,
-            max(0, info.height - (int(rows[-1]) + 1) * stride),
-            int(cols[0]) * stride,
-            max(0, info.width - (int(cols[-1]) + 1) * stride),
-        )
+    bars = _bars(keep, stride, info.height, info.width)
     width = len(col_max) if col_max is not None else 1
     samples_kept = {
         n: rgb[keep[idx // width, idx % width]] if keep is not None else rgb

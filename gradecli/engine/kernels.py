@@ -25,7 +25,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from gradecli.color.ycbcr import YCbCrSpec, rgb_to_ycbcr, ycbcr_to_rgb
+from gradecli.color.ycbcr import YCbCrSpec, planes_to_rgb, rgb_to_ycbcr, ycbcr_to_rgb
 from gradecli.io.video import PlaneLayout
 
 try:  # the C inner loop (setup.py builds it where a compiler is present); numpy otherwise
@@ -50,14 +50,6 @@ def _graded_keeping_excess(fn: ColorFunction, rgb: np.ndarray) -> np.ndarray:
     inside = np.clip(rgb, 0.0, 1.0)
     graded = np.asarray(fn(inside))
     return graded.astype(np.result_type(graded.dtype, rgb.dtype), copy=False) + (rgb - inside)
-
-
-def _upsample(c: np.ndarray, log2_w: int, log2_h: int, width: int, height: int) -> np.ndarray:
-    if log2_h:
-        c = np.repeat(c, 1 << log2_h, axis=0)
-    if log2_w:
-        c = np.repeat(c, 1 << log2_w, axis=1)
-    return c[:height, :width]
 
 
 def _block_mean(x: np.ndarray, log2_w: int, log2_h: int) -> np.ndarray:
@@ -232,15 +224,9 @@ class FloatKernel:
         self.band_rows = band_rows
 
     def _rgb_from_planes(self, planes: list[np.ndarray]) -> np.ndarray:
-        y, u, v = planes
-        h, w = y.shape
         lay = self.in_layout
         assert lay is not None
-        codes = np.empty((h, w, 3), dtype=np.float32)
-        codes[..., 0] = y
-        codes[..., 1] = _upsample(u, lay.log2_w, lay.log2_h, w, h)
-        codes[..., 2] = _upsample(v, lay.log2_w, lay.log2_h, w, h)
-        return ycbcr_to_rgb(codes, self.in_spec, clip=False)
+        return planes_to_rgb(planes, self.in_spec, lay.log2_w, lay.log2_h, clip=False)
 
     def _planes_from_rgb(self, rgb: np.ndarray) -> list[np.ndarray]:
         out = rgb_to_ycbcr(_graded_keeping_excess(self.fn, rgb), self.out_spec, round_codes=False)

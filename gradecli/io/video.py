@@ -466,20 +466,15 @@ class OutputVideo:
 def frame_to_rgb(frame: av.VideoFrame, info: VideoInfo) -> np.ndarray:
     """A decoded frame as R'G'B' float32 (H, W, 3) 0..1, converted with the stream's own
     matrix, range and depth (chroma upsampled by replication); RGB sources via PyAV."""
-    from gradecli.color.ycbcr import ycbcr_to_rgb
+    from gradecli.color.ycbcr import planes_to_rgb
 
     layout = plane_layout(frame.format.name)
     if layout is None:
         rgb = frame_rgb(frame)
         return rgb.astype(np.float32) / (255.0 if rgb.dtype == np.uint8 else 65535.0)
-    y, u, v = frame_planes(frame, layout)
-    h, w = y.shape
-    codes = np.empty((h, w, 3), dtype=np.float32)
-    codes[..., 0] = y
-    for c, plane in ((1, u), (2, v)):
-        up = np.repeat(np.repeat(plane, 1 << layout.log2_h, axis=0), 1 << layout.log2_w, axis=1)
-        codes[..., c] = up[:h, :w]
-    return ycbcr_to_rgb(codes, info.ycbcr, dtype=np.float32)
+    return planes_to_rgb(
+        frame_planes(frame, layout), info.ycbcr, layout.log2_w, layout.log2_h, dtype=np.float32
+    )
 
 
 def read_frames_at(

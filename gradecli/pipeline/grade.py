@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ from gradecli.engine.analysis import analyze_clip, bars_in_frames
 from gradecli.engine.transcode import transcode
 from gradecli.errors import BadInputError
 from gradecli.io.images import is_image_path, read_image, write_image
-from gradecli.io.luts import read_lut, write_lut
+from gradecli.io.luts import write_lut
 from gradecli.io.video import is_video_path, probe_video, read_frames_at
 from gradecli.pipeline.analysis import analysis_encoding
 from gradecli.pipeline.look import Look, build_look, look_lut, with_look
@@ -139,6 +140,7 @@ def grade_file(
     lut_out: str | os.PathLike | None = None,
     preview: str | os.PathLike | None = None,
     progress=None,
+    on_look=None,
 ) -> GradeResult:
     """Grade ``src`` (clip or still) as ``request`` says.
 
@@ -146,7 +148,8 @@ def grade_file(
     graded file at ``dst`` (default ``INPUT_graded.EXT``). Always: the LUT(s) (``lut_out``,
     else beside the output or the preview as ``.cube``, ``.shotNN`` inserted per shot) and the
     recipe ``OUTPUT.grade.json`` (or ``PREVIEW.grade.json``). With ``preview``: a before/after
-    contact sheet PNG.
+    contact sheet PNG. ``on_look(look, recipe_looks)`` is told the look (and a recipe's matched
+    looks) before any work is done.
     """
     req = request or GradeRequest()
     opts = req.options
@@ -156,6 +159,8 @@ def grade_file(
     if ref_p is not None and not is_image_path(ref_p):
         raise BadInputError(f"{ref_p}: --ref must be a still image (.png, .jpg, .tif)")
     look = build_look(req.prompt, req.adjust, prompt_params=req.prompt_params)
+    if on_look is not None:
+        on_look(look, req.prompt_looks)
     if ref_p is None and look.is_neutral:
         raise BadInputError(
             "grade needs a look: --ref IMAGE, --prompt TEXT, --adjust NAME=VALUE or --recipe"
@@ -307,7 +312,7 @@ def _grade_clip(src_p, out, render, opts, look, target, method, lut_base, commen
         if res.failed:
             raise BadInputError(res.failed[0][1])
         clip = res.clips[0]
-        schedule = [(s.start_frame, read_lut(s.lut)) for s in clip.shots]
+        schedule = res.luts[clip.path]
         luts = [s.lut for s in clip.shots]
         before, after = np.array(clip.before_mean_lab), np.array(clip.after_mean_lab)
         bars = analysis.bars
@@ -336,14 +341,9 @@ def _grade_clip(src_p, out, render, opts, look, target, method, lut_base, commen
         write_preview(prev_p, rows, schedule, interpolation=opts.interpolation)
     output = None
     if render:
-        fns = [(start, _apply_fn(lut, opts.interpolation)) for start, lut in schedule]
+        fns = [(start, partial(lut.apply, interpolation=opts.interpolation))
+               for start, lut in schedule]
         transcode(src_p, out, fns, opts.encode, progress=progress, keep_bars=bars)
         output = str(out)
     return luts, len(schedule), before, after, output
 
-
-def _apply_fn(lut: Lut, interpolation: str):
-    def fn(x: np.ndarray) -> np.ndarray:
-        return lut.apply(x, interpolation=interpolation)
-
-    return fn

@@ -162,6 +162,8 @@ class MatchResult:
     report: str | None = None
     #: The ``--adjust`` look applied after matching (GradeParams.to_dict()), {} for none.
     adjustments: dict = field(default_factory=dict)
+    #: Per input path, the LUT schedule written for it: [(first frame, Lut), ...] (not reported).
+    luts: dict[str, list[tuple[int, Lut]]] = field(default_factory=dict, repr=False)
 
     @property
     def max_before(self) -> float:
@@ -349,6 +351,7 @@ def _grade_analyses(
     jobs = []
     target_desc = []
     methods_used: list[str] = []
+    luts_by_clip: dict[str, list[tuple[int, Lut]]] = {}
     for g in sorted(set(group_ids)):
         members = [i for i, gi in enumerate(group_ids) if gi == g]
         tgt = target or build_target(
@@ -370,6 +373,7 @@ def _grade_analyses(
             stem = a.path.stem
             shots: list[ShotResult] = []
             schedule = []
+            written: list[tuple[int, Lut]] = []
             for shot in a.shots:
                 src_lab = rgb_to_lab(shot.rgb, a.encoding)
                 if i == hero:
@@ -430,6 +434,8 @@ def _grade_analyses(
                     )
                 )
                 schedule.append((shot.start, partial(lut.apply, interpolation=opts.interpolation)))
+                written.append((shot.start, lut))
+            luts_by_clip[str(a.path)] = written
             weights = np.array([len(s.rgb) for s in a.shots], float)
             before = np.average([s.before_mean_lab for s in shots], axis=0, weights=weights)
             after = np.average([s.after_mean_lab for s in shots], axis=0, weights=weights)
@@ -493,6 +499,7 @@ def _grade_analyses(
         pairs,
         opts.max_de,
         adjustments=opts.look.to_dict() if opts.look is not None else {},
+        luts=luts_by_clip,
     )
     return result
 

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from gradecli.color.barycenter import gaussian_barycenter, geometric_median, map_to_gaussian
@@ -75,8 +76,6 @@ def _still_lab(path: Path) -> np.ndarray:
 
 def still_thumb(path: Path, width: int = 256) -> np.ndarray:
     """A still as uint8 R'G'B', area-downscaled to at most ``width`` pixels wide."""
-    import cv2
-
     rgb = read_image(path).rgb.astype(np.float32)
     h, w = rgb.shape[:2]
     if w > width:
