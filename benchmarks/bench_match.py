@@ -163,43 +163,80 @@ def hero_table(same: list[Path], hero: Path) -> None:
     )
 
 
-def speed_table(cast: list[Path], repeat: int) -> None:
+def speed_table(cast: list[Path], repeat: int, content_rows: bool = True) -> None:
+    """gradecli match against FFmpeg, interleaved per repeat (medians; CPU time beside wall).
+
+    With ``content_rows``, two more rows show what grading costs the encoder by itself: x264 of
+    the source pictures and x264 of the pictures gradecli grades, both read from raw 4:2:0 files
+    (made once, not timed; about 0.45 GB per clip), so the only difference is the content.
+    """
     ff = need_ffmpeg()
     dst = OUT / "match_e2e"
     plain_dir = OUT / "plain_e2e"
-    plain_dir.mkdir(parents=True, exist_ok=True)
-    lut3d = "ffmpeg lut3d, gradecli's LUTs (same graded content)"
-    times: dict[str, list[float]] = {"ffmpeg re-encode (5 clips)": [], "gradecli match": [],
-                                     lut3d: []}
-    cpus: dict[str, list[float]] = {k: [] for k in times}
-    enc = ["-c:v", "libx264", "-crf", "18", "-preset", "medium", "-c:a", "copy"]
     lut_dir = OUT / "lut3d_e2e"
-    lut_dir.mkdir(parents=True, exist_ok=True)
+    lossless = OUT / "lossless_e2e"
+    for d in (plain_dir, lut_dir, lossless):
+        d.mkdir(parents=True, exist_ok=True)
+    plain = "ffmpeg re-encode (5 clips)"
+    lut3d = "ffmpeg lut3d, gradecli's LUTs (same graded content)"
+    x_src = "x264 alone, the source pictures (raw input)"
+    x_graded = "x264 alone, gradecli's graded pictures (raw input)"
+    names = [plain, "gradecli match", lut3d] + ([x_src, x_graded] if content_rows else [])
+    times: dict[str, list[float]] = {k: [] for k in names}
+    cpus: dict[str, list[float]] = {k: [] for k in names}
+    enc = ["-c:v", "libx264", "-crf", "18", "-preset", "medium", "-c:a", "copy"]
+    gradecli = [sys.executable, "-m", "gradecli", "--quiet", "match", *map(str, cast)]
+    raw_in: dict[Path, list[str]] = {}
+    if content_rows:  # raw 4:2:0 copies of the source and of gradecli's graded pictures
+        run_timed([*gradecli, "-o", str(lossless / "luts"), "--luts-only"])
+        for p in cast:
+            lut = sorted((lossless / "luts").glob(p.stem + "*.cube"))[0]  # one shot per clip
+            graded = lossless / f"{p.stem}.graded.mkv"
+            run_timed([sys.executable, "-m", "gradecli", "--quiet", "lut", "apply", str(p),
+                       str(lut), "-o", str(graded), "--codec", "ffv1", "--pix-fmt", "yuv420p"])
+            for src, name in ((p, f"{p.stem}.yuv"), (graded, f"{p.stem}.graded.yuv")):
+                run_timed([ff, "-y", "-v", "error", "-i", str(src), "-f", "rawvideo",
+                           "-pix_fmt", "yuv420p", str(lossless / name)])
+            with av.open(str(p)) as c:
+                s = c.streams.video[0]
+                raw_in[p] = ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s",
+                             f"{s.width}x{s.height}", "-r", str(s.average_rate)]
     for _ in range(repeat):
-        w, c = run_timed(
-            [sys.executable, "-m", "gradecli", "--quiet", "match", *map(str, cast), "-o", str(dst)]
-        )
+        w, c = run_timed([*gradecli, "-o", str(dst)])
         times["gradecli match"].append(w)
         cpus["gradecli match"].append(c)
-        for name, extra, folder in (
-            ("ffmpeg re-encode (5 clips)", lambda p: [], plain_dir),
+        runs = [
+            (plain, lambda p: p, lambda p: [], plain_dir),
             (
                 lut3d,
+                lambda p: p,
                 lambda p: ["-vf", f"lut3d=file={sorted(dst.glob(p.stem + '*.cube'))[0]}"
                            ":interp=tetrahedral", "-pix_fmt", "yuv420p"],
                 lut_dir,
             ),
-        ):
-            wall = cpu = 0.0
-            for p in cast:
-                cmd = [ff, "-y", "-v", "error", "-i", str(p), *extra(p), *enc,
-                       str(folder / p.name)]
+        ]
+        if content_rows:
+            runs += [
+                (x_src, lambda p: lossless / f"{p.stem}.yuv", lambda p: [], lossless),
+                (x_graded, lambda p: lossless / f"{p.stem}.graded.yuv", lambda p: [], lossless),
+            ]
+        # Clip by clip, every FFmpeg pipeline in turn: load on a shared machine drifts, and
+        # neighbouring runs see about the same.
+        sums = {name: [0.0, 0.0] for name, *_ in runs}
+        for p in cast:
+            for name, source, extra, folder in runs:
+                src = source(p)
+                fmt = raw_in[p] if src.suffix == ".yuv" else []
+                cmd = [ff, "-y", "-v", "error", *fmt, "-i", str(src), *extra(p), *enc,
+                       str(folder / f"out_{p.stem}.mp4")]
                 w, c = run_timed(cmd)
-                wall, cpu = wall + w, cpu + c
+                sums[name][0] += w
+                sums[name][1] += c
+        for name, (wall, cpu) in sums.items():
             times[name].append(wall)
             cpus[name].append(cpu)
-    base = float(np.median(times["ffmpeg re-encode (5 clips)"]))
-    cbase = float(np.median(cpus["ffmpeg re-encode (5 clips)"]))
+    base = float(np.median(times[plain]))
+    cbase = float(np.median(cpus[plain]))
     rows = [
         [
             k,
@@ -216,6 +253,15 @@ def speed_table(cast: list[Path], repeat: int) -> None:
         ["pipeline", "wall s", "vs re-encode", "CPU s", "CPU vs re-encode", "wall runs"],
         rows,
     )
+    if content_rows:
+        extra = np.median(cpus["gradecli match"]) - cbase
+        content = np.median(cpus[x_graded]) - np.median(cpus[x_src])
+        print(
+            f"   gradecli match used {extra:.1f} CPU s more than the re-encode; x264 alone needs "
+            f"{content:.1f} s more for the graded pictures than for the source ones, so "
+            f"{extra - content:.1f} s ({(extra - content) / cbase:.0%} of the re-encode) is "
+            "gradecli's own work (analysis, grading, I/O)"
+        )
     src = [frames_rgb(p) for p in cast]
     out = [frames_rgb(dst / p.name) for p in cast]
     de0, sw0 = consistency(src)
@@ -236,13 +282,18 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=6.0)
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--speed-only", action="store_true", help="only the speed table (3.)")
+    ap.add_argument(
+        "--no-content-rows",
+        action="store_true",
+        help="skip the two x264-from-raw rows (what grading costs the encoder by itself)",
+    )
     args = ap.parse_args()
     sets = generate(OUT / "article", args.seconds)
     if not args.speed_only:
         methods_table(sets["cast"])
         hero_table(sets["same_scene"], sets["hero"][0])
     if not args.skip_speed:
-        speed_table(sets["cast"], args.repeat)
+        speed_table(sets["cast"], args.repeat, not args.no_content_rows)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ small: signatures are tiny and the sampled frames are capped per clip.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,7 +150,7 @@ def _bars(keep: np.ndarray | None, stride: int, height: int, width: int) -> tupl
 def analyze_clip(
     path: str | os.PathLike,
     *,
-    encoding: str,
+    encoding: str | Callable[[VideoInfo], str],
     detect_shots: bool = True,
     samples_per_second: float = 4.0,
     pixels_per_frame: int = 6000,
@@ -159,11 +160,14 @@ def analyze_clip(
 ) -> ClipAnalysis:
     """Decode ``path`` once; detect hard cuts and gather colour samples per shot.
 
-    ``encoding`` is the RGB encoding used to judge frames in CIELAB ("srgb", "bt2020").
+    ``encoding`` is the RGB encoding used to judge frames in CIELAB ("srgb", "bt2020"), or a
+    function that picks it from the clip's :class:`VideoInfo` (no separate probe).
     """
     rng = np.random.default_rng(seed)
     with InputVideo(path, analysis_only=True) as video:
         info = video.info
+        if callable(encoding):
+            encoding = encoding(info)
         layout = plane_layout(info.pix_fmt)
         stride = max(1, int(np.ceil(info.width / analysis_width)))
         if layout is not None:

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
+from gradecli.color.lut import Lut
 from gradecli.color.ycbcr import YCbCrSpec, planes_to_rgb, rgb_to_ycbcr, ycbcr_to_rgb
 from gradecli.io.video import PlaneLayout
 
@@ -50,6 +52,49 @@ def _graded_keeping_excess(fn: ColorFunction, rgb: np.ndarray) -> np.ndarray:
     inside = np.clip(rgb, 0.0, 1.0)
     graded = np.asarray(fn(inside))
     return graded.astype(np.result_type(graded.dtype, rgb.dtype), copy=False) + (rgb - inside)
+
+
+def _plain_lut(fn: ColorFunction) -> tuple[np.ndarray, bool] | None:
+    """(float32 (n, n, n, 3) table, tetrahedral?) when ``fn`` is a plain 3D LUT over the unit
+    cube (a :class:`Lut`, or ``partial(lut.apply, interpolation=...)``), else None.
+
+    Such a LUT's table rows can be built in C; any other function is evaluated through numpy.
+    """
+    interpolation = "tetrahedral"
+    if isinstance(fn, partial):
+        owner = getattr(fn.func, "__self__", None)
+        if (
+            not isinstance(owner, Lut)
+            or getattr(fn.func, "__name__", "") != "apply"
+            or fn.args
+            or set(fn.keywords) - {"interpolation"}
+        ):
+            return None
+        lut, interpolation = owner, fn.keywords.get("interpolation", "tetrahedral")
+    elif isinstance(fn, Lut):
+        lut = fn
+    else:
+        return None
+    if (
+        lut.table is None
+        or lut.shaper is not None
+        or interpolation not in ("tetrahedral", "trilinear")
+        or not np.array_equal(lut.domain, [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]])
+    ):
+        return None
+    return np.ascontiguousarray(lut.table, dtype=np.float32), interpolation == "tetrahedral"
+
+
+def _affine(spec: YCbCrSpec, to_rgb: bool) -> np.ndarray:
+    """3x4 float64 affine map codes -> R'G'B' (``to_rgb``) or R'G'B' -> unrounded codes."""
+    yo, ys, co, cs = spec.scale_offset()
+    if to_rgb:
+        a = spec.to_rgb_matrix() @ np.diag([1 / ys, 1 / cs, 1 / cs])
+        b = -a @ np.array([yo, co, co])
+    else:
+        a = np.diag([ys, cs, cs]) @ spec.from_rgb_matrix()
+        b = np.array([yo, co, co])
+    return np.ascontiguousarray(np.column_stack([a, b]), dtype=np.float64)
 
 
 def _block_mean(x: np.ndarray, log2_w: int, log2_h: int) -> np.ndarray:
@@ -96,6 +141,10 @@ class Yuv8TableKernel:
         self.entries_built = 0
         c_ok = _yuvtable is not None and layout.log2_w <= 1 and layout.log2_h <= 1
         self.use_c = c_ok if use_c is None else (use_c and c_ok)
+        # A plain 3D LUT's rows are built in C too (about 15x faster than through numpy).
+        self._c_lut = _plain_lut(fn) if self.use_c else None
+        if self._c_lut is not None:
+            self._to_rgb, self._to_codes = _affine(in_spec, True), _affine(out_spec, False)
 
     def _buffers(self, shape: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
         """Per-thread index and result buffers, reused from frame to frame (no page faults)."""
@@ -140,6 +189,17 @@ class Yuv8TableKernel:
                 self.entries_built += packed.size
             self._built[new] = True
 
+    def _fill_c(self, pairs: np.ndarray) -> None:
+        """Build the rows of chroma pairs ``pairs`` (flagged unbuilt) through the C LUT path."""
+        with self._lock:
+            new = pairs[~self._built[pairs]]  # another thread may have built some meanwhile
+            if new.size:
+                lut, tetra = self._c_lut
+                self.entries_built += _yuvtable.fill(
+                    self.table, new.astype(np.int64), lut, self._to_rgb, self._to_codes, tetra
+                )
+                self._built[new] = True
+
     def process(
         self, planes: list[np.ndarray], out: list[np.ndarray] | None = None
     ) -> list[np.ndarray]:
@@ -158,7 +218,11 @@ class Yuv8TableKernel:
                 o if o is not None and o.strides[-1] == 1 else np.empty(shape, np.uint8)
                 for o, shape in zip(given, ((h, w), u.shape, v.shape), strict=True)
             ]
-            if _yuvtable.missing(self._built, u, v):
+            if self._c_lut is not None:
+                flags = np.zeros(1 << 16, dtype=np.uint8)
+                if _yuvtable.need(self._built, u, v, flags):
+                    self._fill_c(np.flatnonzero(flags))
+            elif _yuvtable.missing(self._built, u, v):
                 chroma = np.left_shift(u, 8, dtype=np.uint32)
                 chroma |= v
                 self._ensure(chroma)

@@ -32,7 +32,7 @@ from gradecli.engine.transcode import transcode
 from gradecli.errors import BadInputError, GradeError
 from gradecli.io.files import write_atomic
 from gradecli.io.luts import write_lut
-from gradecli.io.video import EncodeOptions, is_video_path, probe_video
+from gradecli.io.video import EncodeOptions, is_video_path
 from gradecli.pipeline.analysis import analysis_encoding
 from gradecli.pipeline.look import with_look
 from gradecli.pipeline.paths import check_input
@@ -310,9 +310,13 @@ def match_clips(
             check_input(p)
             if not is_video_path(p):
                 raise BadInputError(f"{p}: not a video (use grade for stills)")
-            enc = analysis_encoding(probe_video(p).ycbcr.matrix)
             analyses.append(
-                analyze_clip(p, encoding=enc, detect_shots=opts.detect_cuts, seed=opts.seed)
+                analyze_clip(
+                    p,
+                    encoding=lambda info: analysis_encoding(info.ycbcr.matrix),
+                    detect_shots=opts.detect_cuts,
+                    seed=opts.seed,
+                )
             )
             if on_clip:
                 on_clip(

@@ -94,3 +94,98 @@ def test_extension_is_built_where_ci_runs():
     """CI has a compiler, so the fast path must be there (the skip above must not hide it)."""
     if os.environ.get("CI"):
         assert kernels._yuvtable is not None
+
+
+def _fields(table: np.ndarray) -> list[np.ndarray]:
+    t = table.astype(np.int64)
+    return [t >> 24, t & 0xFFF, (t >> 12) & 0xFFF]
+
+
+def _random_lut(seed: int, size: int = 17):
+    from gradecli.color.lut import Lut
+
+    rng = np.random.default_rng(seed)
+    ident = Lut.identity(size).table
+    return Lut(np.clip(ident + rng.normal(0, 0.05, ident.shape), -0.2, 1.2))
+
+
+@needs_c
+@pytest.mark.parametrize("interpolation", ["tetrahedral", "trilinear"])
+@pytest.mark.parametrize(
+    "specs",
+    [
+        (YCbCrSpec("bt709", False, 8), YCbCrSpec("bt709", False, 8)),
+        (YCbCrSpec("bt601", True, 8), YCbCrSpec("bt709", False, 8)),
+    ],
+)
+def test_c_lut_fill_matches_numpy_within_rounding(interpolation, specs):
+    """A plain 3D LUT's table rows are built in C: every code within 1 of the numpy build (ties
+    of float rounding), nearly all identical, and the identity LUT exact."""
+    from functools import partial
+
+    src, dst = specs
+    lay = plane_layout("yuv420p")
+    lut = _random_lut(7)
+    fn = partial(lut.apply, interpolation=interpolation)
+    k_c = Yuv8TableKernel(fn, src, dst, lay)
+    k_np = Yuv8TableKernel(fn, src, dst, lay, use_c=False)
+    assert k_c._c_lut is not None and k_np._c_lut is None
+    pairs = np.arange(0, 1 << 16, 7)
+    k_c._fill_c(pairs)
+    k_np._ensure(pairs.astype(np.uint32))
+    rows = (pairs[:, None] << 8 | np.arange(256)).ravel()
+    for a, b in zip(_fields(k_c.table[rows]), _fields(k_np.table[rows]), strict=True):
+        assert np.abs(a - b).max() <= 1
+        assert np.mean(a != b) < 1e-3
+    assert k_c.entries_built == rows.size
+
+
+@needs_c
+def test_c_lut_fill_identity_and_frames():
+    from gradecli.color.lut import Lut
+
+    spec = YCbCrSpec("bt709", False, 8)
+    rng = np.random.default_rng(5)
+    lay, planes = planes_for(rng, 40, 64, "yuv420p", True)
+    ident = Yuv8TableKernel(Lut.identity(33), spec, spec, lay)
+    assert ident._c_lut is not None
+    y, u, v = ident.process(planes)
+    # Identity: luma exact; chroma is the rounded mean of four equal codes, so exact as well.
+    np.testing.assert_array_equal(y, planes[0])
+    np.testing.assert_array_equal(u, planes[1])
+    np.testing.assert_array_equal(v, planes[2])
+    lut = _random_lut(9)
+    a = Yuv8TableKernel(lut, spec, spec, lay).process(planes)
+    b = Yuv8TableKernel(lut, spec, spec, lay, use_c=False).process(planes)
+    for pa, pb in zip(a, b, strict=True):
+        assert np.abs(pa.astype(int) - pb).max() <= 1
+
+
+def test_only_plain_luts_take_the_c_fill():
+    from functools import partial
+
+    from gradecli.color.lut import Lut
+    from gradecli.engine.kernels import _plain_lut
+
+    lut = Lut.identity(9)
+    assert _plain_lut(lut) is not None
+    assert _plain_lut(partial(lut.apply, interpolation="trilinear"))[1] is False
+    assert _plain_lut(partial(lut.apply, interpolation="nearest")) is None
+    assert _plain_lut(look) is None
+    wide = Lut(lut.table, np.array([[0.0, 0, 0], [2.0, 2, 2]]))
+    assert _plain_lut(wide) is None
+    with_shaper = Lut(lut.table, shaper=np.linspace(0, 1, 16)[:, None].repeat(3, 1))
+    assert _plain_lut(with_shaper) is None
+
+
+@needs_c
+def test_fill_refuses_bad_input():
+    from gradecli.engine import _yuvtable
+
+    table = np.zeros(1 << 24, np.uint32)
+    lut = np.zeros((5, 5, 5, 3), np.float32)
+    m = np.zeros((3, 4))
+    with pytest.raises(ValueError, match="out of range"):
+        _yuvtable.fill(table, np.array([70000]), lut, m, m, True)
+    with pytest.raises(ValueError, match="shapes"):
+        _yuvtable.fill(table, np.array([1]), lut[:, :4], m, m, True)

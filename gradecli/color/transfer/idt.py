@@ -32,15 +32,16 @@ a smooth residual, evaluated at any colour by trilinear interpolation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from gradecli.color.transfer.base import DEFAULT_MAX_GAIN, register_map
 from gradecli.color.transfer.mkl import DEFAULT_EPS, MklMap, fit_mkl
 from gradecli.errors import BadInputError
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = ["IdtMap", "fit_idt", "sliced_transport"]
 
@@ -136,6 +137,7 @@ def _corner_weights(
 
 def _diff_1d(n: int, order: int) -> sp.csr_matrix:
     """Forward difference matrix of ``order`` 1 or 2 on ``n`` points."""
+    import scipy.sparse as sp  # imported when idt is fitted, not when gradecli starts
     if order == 1:
         return sp.diags([-np.ones(n - 1), np.ones(n - 1)], [0, 1], shape=(n - 1, n), format="csr")
     return sp.diags(
@@ -152,6 +154,7 @@ def _thin_plate(shape: tuple[int, int, int], step: np.ndarray, length: float) ->
     Energy = sum over nodes of (length^2 f_ii)^2 for each axis plus 2 (length^2 f_ij)^2 for each
     pair, divided by the number of nodes (a mean, like the data term).
     """
+    import scipy.sparse as sp
     eyes = [sp.identity(n, format="csr") for n in shape]
     terms = []
     for a in range(3):
@@ -183,6 +186,8 @@ def fit_residual_grid(
     ridge: float = DEFAULT_RIDGE,
 ) -> np.ndarray:
     """Regularised least-squares trilinear grid (shape + (3,)) through samples ``residual``."""
+    import scipy.sparse as sp
+    import scipy.sparse.linalg as spla
     m = int(np.prod(shape))
     idx, w = _corner_weights(lab, lo, step, shape)
     n = len(lab)
