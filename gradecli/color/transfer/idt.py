@@ -334,7 +334,7 @@ def fit_idt(
             "2 <= grid <= 64, smoothness > 0, ridge >= 0, max_slope > 0"
         )
     rng = np.random.default_rng(seed)
-    linear = fit_mkl(source, target, eps=eps, max_gain=max_gain)
+    linear = fit_mkl(source, target, eps=eps, max_gain=max_gain, lightness="joint")
     src, tgt = _subsample_pair(source, target, int(max_samples), rng)
     start = linear.apply_lab(src)
     moved = sliced_transport(start, tgt, iterations=int(iterations), levels=int(levels), rng=rng)

@@ -58,6 +58,35 @@ def test_mkl_identity_and_regularisation():
     m = fit_mkl(src, src)
     np.testing.assert_allclose(np.asarray(m.matrix), np.eye(3), atol=1e-12)
     flat = np.tile([[30.0, 1.0, 2.0]], (100, 1))
-    m2 = fit_mkl(flat, src, max_gain=3.0)
+    m2 = fit_mkl(flat, src, max_gain=3.0, lightness="joint")
     w = np.linalg.eigvalsh(np.asarray(m2.matrix))
     assert np.all(np.isfinite(w)) and w.max() <= 3.0 + 1e-9
+    m3 = fit_mkl(flat, src, max_gain=3.0)
+    assert np.all(np.isfinite(m3.matrix)) and abs(m3.matrix[0][0]) <= 3.0 + 1e-9
+
+
+def test_mkl_keeps_lightness_separate_by_default():
+    """A cast correlated with lightness (warm highlights) must not leak into L*: output L* is an
+    affine function of input L* with the target's spread, chroma is the published map's."""
+    rng = np.random.default_rng(5)
+    src = _sample(rng, [50, 2, 20], [[200, 5, 60], [5, 20, 4], [60, 4, 60]])
+    tgt = _sample(rng, [55, 0, 0], [[150, -5, 10], [-5, 30, 0], [10, 0, 25]])
+    sep = fit_mkl(src, tgt, eps=0.0)
+    joint = fit_mkl(src, tgt, eps=0.0, lightness="joint")
+    out = sep.apply_lab(src)
+    assert np.corrcoef(out[:, 0], src[:, 0])[0, 1] > 1 - 1e-12
+    np.testing.assert_allclose(out[:, 0].std(), tgt[:, 0].std(), rtol=1e-9)
+    np.testing.assert_allclose(out.mean(0), tgt.mean(0), atol=1e-9)
+    np.testing.assert_allclose(np.asarray(sep.matrix)[1:], np.asarray(joint.matrix)[1:])
+    j = joint.apply_lab(src)
+    assert np.corrcoef(j[:, 0], src[:, 0])[0, 1] < 0.999  # the published map mixes b* into L*
+
+
+def test_mkl_lightness_option_is_checked():
+    import pytest
+
+    from gradecli.errors import BadInputError
+
+    src = np.random.default_rng(6).normal(50, 10, (100, 3))
+    with pytest.raises(BadInputError, match="lightness"):
+        fit_mkl(src, src, lightness="luma")
