@@ -111,3 +111,29 @@ def test_train_few_steps_and_export(tmp_path):
         model = StyleModel.load(path=path)
         out = model.predict_lut(photos[0], photos[1])
         assert out.size == OUT_SIZE and np.isfinite(out.table).all()
+
+
+@pytest.mark.parametrize("variant", ["full", "stats"])
+def test_ablation_runs_and_reports_against_no_change(monkeypatch, variant):
+    from training import ablation
+    from training import train as train_mod
+
+    photos = _tiny_images(6, seed=4)
+    monkeypatch.setattr(train_mod, "load_photos", lambda *a, **k: (photos, [{}] * len(photos)))
+    r = ablation.run(variant, steps=3, threads=1, val_photos=2, seed=0, looks=8)
+    assert r["variant"] == variant and r["steps"] == 3
+    assert np.isfinite([r["identity"], r["raw"], r["same"]]).all() and r["identity"] > 0
+    # The module's encoder is restored after a stats-only run.
+    from training import model as model_mod
+
+    assert model_mod.Encoder is not ablation._StatsOnlyEncoder
+
+
+def test_stats_only_encoder_zeroes_learned_features():
+    from training import ablation
+    from training.model import _STAT_FEATURES
+
+    enc = ablation._StatsOnlyEncoder()
+    f = enc(torch.rand(2, 3, THUMB, THUMB))
+    assert torch.all(f[:, : f.shape[1] - _STAT_FEATURES] == 0)
+    assert torch.any(f[:, -_STAT_FEATURES:] != 0)
