@@ -71,6 +71,17 @@ class YCbCrSpec:
         """3x3 matrix from R'G'B' to (y, cb, cr) normalised."""
         return np.linalg.inv(self.to_rgb_matrix())
 
+    def codes_to_rgb_affine(self) -> tuple[np.ndarray, np.ndarray]:
+        """(A, b) with ``rgb = A @ codes + b``: code values straight to R'G'B' 0..1."""
+        yo, ys, co, cs = self.scale_offset()
+        a = self.to_rgb_matrix() @ np.diag([1 / ys, 1 / cs, 1 / cs])
+        return a, -a @ np.array([yo, co, co])
+
+    def rgb_to_codes_affine(self) -> tuple[np.ndarray, np.ndarray]:
+        """(A, b) with ``codes = A @ rgb + b`` (unrounded code values)."""
+        yo, ys, co, cs = self.scale_offset()
+        return np.diag([ys, cs, cs]) @ self.from_rgb_matrix(), np.array([yo, co, co])
+
 
 def ycbcr_to_rgb(
     ycbcr: np.ndarray, spec: YCbCrSpec, *, clip: bool = True, dtype: type = np.float64
@@ -80,10 +91,8 @@ def ycbcr_to_rgb(
     Chroma must already be at the luma's resolution (upsampled by the caller). ``dtype``
     float32 halves the work for analysis; float64 (default) is exact to 1e-12.
     """
-    yo, ys, co, cs = spec.scale_offset()
-    # Fold the code-value normalisation into the matrix: rgb = codes @ A.T + b.
-    a = spec.to_rgb_matrix() @ np.diag([1 / ys, 1 / cs, 1 / cs])
-    b = -a @ np.array([yo, co, co])
+    # The code-value normalisation folded into the matrix: rgb = codes @ A.T + b.
+    a, b = spec.codes_to_rgb_affine()
     v = np.asarray(ycbcr).astype(dtype, copy=False)
     rgb = v @ a.T.astype(dtype)
     rgb += b.astype(dtype)
@@ -100,10 +109,9 @@ def rgb_to_ycbcr(
     With ``round_codes=False`` returns unrounded float codes (for averaging chroma first).
     ``dtype`` float32 halves the work where 1e-4 of a code value does not matter.
     """
-    yo, ys, co, cs = spec.scale_offset()
-    a = np.diag([ys, cs, cs]) @ spec.from_rgb_matrix()
+    a, b = spec.rgb_to_codes_affine()
     out = np.asarray(rgb).astype(dtype, copy=False) @ a.T.astype(dtype)
-    out += np.array([yo, co, co], dtype=dtype)
+    out += b.astype(dtype)
     if round_codes:
         out = np.clip(np.rint(out), 0, spec.max_code)
     return out

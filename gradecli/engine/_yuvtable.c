@@ -44,39 +44,6 @@ static void release(Buf *bufs, int n) {
         if (bufs[i].held) PyBuffer_Release(&bufs[i].view);
 }
 
-/* missing(built, u, v) -> int: how many chroma samples have a (Cb, Cr) pair not yet built. */
-static PyObject *missing(PyObject *self, PyObject *args) {
-    PyObject *o_built, *o_u, *o_v;
-    if (!PyArg_ParseTuple(args, "OOO", &o_built, &o_u, &o_v)) return NULL;
-    Buf b[3];
-    memset(b, 0, sizeof b);
-    if (get_buf(o_built, &b[0], 0, 1, 1, "built") < 0 || get_buf(o_u, &b[1], 0, 2, 1, "u") < 0 ||
-        get_buf(o_v, &b[2], 0, 2, 1, "v") < 0) {
-        release(b, 3);
-        return NULL;
-    }
-    if (b[0].view.shape[0] != 65536 || b[1].view.shape[0] != b[2].view.shape[0] ||
-        b[1].view.shape[1] != b[2].view.shape[1]) {
-        release(b, 3);
-        PyErr_SetString(PyExc_ValueError, "missing: bad shapes");
-        return NULL;
-    }
-    const uint8_t *built = (const uint8_t *)b[0].view.buf;
-    Py_ssize_t ch = b[1].view.shape[0], cw = b[1].view.shape[1];
-    Py_ssize_t su = b[1].view.strides[0], sv = b[2].view.strides[0];
-    const char *pu = (const char *)b[1].view.buf, *pv = (const char *)b[2].view.buf;
-    Py_ssize_t count = 0;
-    Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t r = 0; r < ch; r++) {
-        const uint8_t *ru = (const uint8_t *)(pu + r * su), *rv = (const uint8_t *)(pv + r * sv);
-        for (Py_ssize_t c = 0; c < cw; c++) count += !built[((unsigned)ru[c] << 8) | rv[c]];
-    }
-    Py_END_ALLOW_THREADS
-    release(b, 3);
-    return PyLong_FromSsize_t(count);
-}
-
-
 /* need(built, u, v, flags) -> int: set flags[(Cb << 8) | Cr] = 1 for every chroma pair of the
  * planes that is not built yet; returns how many distinct such pairs there are. */
 static PyObject *need(PyObject *self, PyObject *args) {
@@ -355,8 +322,6 @@ static PyObject *fill(PyObject *self, PyObject *args) {
 }
 
 static PyMethodDef methods[] = {
-    {"missing", missing, METH_VARARGS,
-     "missing(built, u, v) -> int: chroma samples whose (Cb, Cr) pair is not built yet."},
     {"apply", apply, METH_VARARGS,
      "apply(table, y, u, v, out_y, out_u, out_v, log2_w, log2_h): grade one 8-bit frame."},
     {"need", need, METH_VARARGS,

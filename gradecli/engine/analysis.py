@@ -120,15 +120,22 @@ def _picture_mask(row_max, col_max, level: float = 0.06) -> np.ndarray | None:
     return mask
 
 
+def _edge_maxima(rgb: np.ndarray, row_max, col_max) -> tuple[np.ndarray, np.ndarray]:
+    """Running maxima over frames of each row's and each column's brightest channel value."""
+    # Elementwise maxima: a reduction over a length-3 last axis is several times slower.
+    brightest = np.maximum(np.maximum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
+    r, c = brightest.max(axis=1), brightest.max(axis=0)
+    if row_max is None:
+        return r, c
+    return np.maximum(row_max, r), np.maximum(col_max, c)
+
+
 def bars_in_frames(frames: list[np.ndarray]) -> tuple[int, int, int, int]:
     """Letterbox/pillarbox bars (top, bottom, left, right pixels) black in every one of
     ``frames`` (R'G'B' float (H, W, 3) 0..1, all the same size); zeros when there are none."""
     row_max = col_max = None
     for f in frames:
-        brightest = np.maximum(np.maximum(f[..., 0], f[..., 1]), f[..., 2])
-        r, c = brightest.max(axis=1), brightest.max(axis=0)
-        row_max = r if row_max is None else np.maximum(row_max, r)
-        col_max = c if col_max is None else np.maximum(col_max, c)
+        row_max, col_max = _edge_maxima(f, row_max, col_max)
     h, w = frames[0].shape[:2]
     return _bars(_picture_mask(row_max, col_max), 1, h, w)
 
@@ -186,11 +193,7 @@ def analyze_clip(
             small = _small_rgb(frame, info, layout, stride)
             sigs.append(frame_signature(small[::2, ::2]))
             times.append(float(frame.time) if frame.time is not None else n / fps)
-            # Elementwise maxima: a reduction over a length-3 last axis is several times slower.
-            brightest = np.maximum(np.maximum(small[..., 0], small[..., 1]), small[..., 2])
-            rmax, cmax = brightest.max(axis=1), brightest.max(axis=0)
-            row_max = rmax if row_max is None else np.maximum(row_max, rmax)
-            col_max = cmax if col_max is None else np.maximum(col_max, cmax)
+            row_max, col_max = _edge_maxima(small, row_max, col_max)
             if n % every == 0 and len(samples) < max_sampled_frames * 2:
                 flat = small.reshape(-1, 3)
                 k = min(pixels_per_frame, flat.shape[0])

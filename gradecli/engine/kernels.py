@@ -85,15 +85,9 @@ def _plain_lut(fn: ColorFunction) -> tuple[np.ndarray, bool] | None:
     return np.ascontiguousarray(lut.table, dtype=np.float32), interpolation == "tetrahedral"
 
 
-def _affine(spec: YCbCrSpec, to_rgb: bool) -> np.ndarray:
-    """3x4 float64 affine map codes -> R'G'B' (``to_rgb``) or R'G'B' -> unrounded codes."""
-    yo, ys, co, cs = spec.scale_offset()
-    if to_rgb:
-        a = spec.to_rgb_matrix() @ np.diag([1 / ys, 1 / cs, 1 / cs])
-        b = -a @ np.array([yo, co, co])
-    else:
-        a = np.diag([ys, cs, cs]) @ spec.from_rgb_matrix()
-        b = np.array([yo, co, co])
+def _affine(a_b: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """A spec's (A, b) affine map as the 3x4 float64 ``[A | b]`` the C table build reads."""
+    a, b = a_b
     return np.ascontiguousarray(np.column_stack([a, b]), dtype=np.float64)
 
 
@@ -144,7 +138,8 @@ class Yuv8TableKernel:
         # A plain 3D LUT's rows are built in C too (about 15x faster than through numpy).
         self._c_lut = _plain_lut(fn) if self.use_c else None
         if self._c_lut is not None:
-            self._to_rgb, self._to_codes = _affine(in_spec, True), _affine(out_spec, False)
+            self._to_rgb = _affine(in_spec.codes_to_rgb_affine())
+            self._to_codes = _affine(out_spec.rgb_to_codes_affine())
 
     def _buffers(self, shape: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
         """Per-thread index and result buffers, reused from frame to frame (no page faults)."""
@@ -155,23 +150,35 @@ class Yuv8TableKernel:
         return bufs
 
     def _ensure(self, chroma_index: np.ndarray) -> None:
+        """Build the rows of every chroma pair in ``chroma_index`` ((Cb << 8) | Cr codes)."""
         if np.take(self._built, chroma_index).all():  # the common case, and cheaper than bincount
             return
         present = np.bincount(chroma_index.ravel(), minlength=1 << 16).astype(bool)
-        if not (present & ~self._built).any():
+        self._build_pairs(np.flatnonzero(present & ~self._built))
+
+    def _build_pairs(self, pairs: np.ndarray) -> None:
+        """Build the table rows (all 256 luma codes) of the chroma pairs ``pairs`` not built yet:
+        in C for a plain 3D LUT, through ``fn`` in numpy otherwise."""
+        if pairs.size == 0:
             return
         with self._lock:
-            new = np.flatnonzero(present & ~self._built)
+            new = pairs[~self._built[pairs]]  # another thread may have built some meanwhile
             if new.size == 0:
+                return
+            if self._c_lut is not None:
+                lut, tetra = self._c_lut
+                self.entries_built += _yuvtable.fill(
+                    self.table, new.astype(np.int64), lut, self._to_rgb, self._to_codes, tetra
+                )
+                self._built[new] = True
                 return
             # Evaluate in chunks of chroma pairs x all 256 luma codes.
             for start in range(0, new.size, 4096):
-                pairs = new[start : start + 4096]
-                y = np.arange(256)
-                codes = np.empty((pairs.size, 256, 3), dtype=np.float32)
-                codes[..., 0] = y[None, :]
-                codes[..., 1] = (pairs >> 8)[:, None]
-                codes[..., 2] = (pairs & 0xFF)[:, None]
+                chunk = new[start : start + 4096]
+                codes = np.empty((chunk.size, 256, 3), dtype=np.float32)
+                codes[..., 0] = np.arange(256)[None, :]
+                codes[..., 1] = (chunk >> 8)[:, None]
+                codes[..., 2] = (chunk & 0xFF)[:, None]
                 # float32 is ample for 8-bit codes (errors ~1e-4 of a code value).
                 rgb = ycbcr_to_rgb(codes, self.in_spec, clip=False, dtype=np.float32)
                 graded = _graded_keeping_excess(self.fn, rgb)
@@ -184,21 +191,9 @@ class Yuv8TableKernel:
                 packed |= q[..., 2] << 12
                 packed |= q[..., 1]
                 # Row of 256 luma codes per chroma pair: index (Cb << 16) | (Cr << 8) | Y.
-                rows = self.table.reshape(1 << 16, 256)
-                rows[pairs] = packed
+                self.table.reshape(1 << 16, 256)[chunk] = packed
                 self.entries_built += packed.size
             self._built[new] = True
-
-    def _fill_c(self, pairs: np.ndarray) -> None:
-        """Build the rows of chroma pairs ``pairs`` (flagged unbuilt) through the C LUT path."""
-        with self._lock:
-            new = pairs[~self._built[pairs]]  # another thread may have built some meanwhile
-            if new.size:
-                lut, tetra = self._c_lut
-                self.entries_built += _yuvtable.fill(
-                    self.table, new.astype(np.int64), lut, self._to_rgb, self._to_codes, tetra
-                )
-                self._built[new] = True
 
     def process(
         self, planes: list[np.ndarray], out: list[np.ndarray] | None = None
@@ -218,14 +213,9 @@ class Yuv8TableKernel:
                 o if o is not None and o.strides[-1] == 1 else np.empty(shape, np.uint8)
                 for o, shape in zip(given, ((h, w), u.shape, v.shape), strict=True)
             ]
-            if self._c_lut is not None:
-                flags = np.zeros(1 << 16, dtype=np.uint8)
-                if _yuvtable.need(self._built, u, v, flags):
-                    self._fill_c(np.flatnonzero(flags))
-            elif _yuvtable.missing(self._built, u, v):
-                chroma = np.left_shift(u, 8, dtype=np.uint32)
-                chroma |= v
-                self._ensure(chroma)
+            flags = np.zeros(1 << 16, dtype=np.uint8)
+            if _yuvtable.need(self._built, u, v, flags):
+                self._build_pairs(np.flatnonzero(flags))
             _yuvtable.apply(self.table, y, u, v, res[0], res[1], res[2], lw, lh)
             if out is None:
                 return res

@@ -500,6 +500,7 @@ def read_frames_at(
         results: list[tuple[int, float, np.ndarray]] = []
         frames = None
         here = -1.0
+        stream.codec_context.skip_frame = "NONREF"
         try:
             for frac in sorted(fractions):
                 t = min(max(frac, 0.0), 1.0) * max(duration - 1.0 / fps, 0.0)
@@ -507,7 +508,6 @@ def read_frames_at(
                 if frames is None or t - here > forward_s or t < here:
                     video.container.seek(target_pts, stream=stream, backward=True)
                     frames = video.frames()
-                stream.codec_context.skip_frame = "NONREF"
                 chosen = None
                 for frame in frames:
                     chosen = frame

@@ -131,7 +131,7 @@ def test_c_lut_fill_matches_numpy_within_rounding(interpolation, specs):
     k_np = Yuv8TableKernel(fn, src, dst, lay, use_c=False)
     assert k_c._c_lut is not None and k_np._c_lut is None
     pairs = np.arange(0, 1 << 16, 7)
-    k_c._fill_c(pairs)
+    k_c._build_pairs(pairs)
     k_np._ensure(pairs.astype(np.uint32))
     rows = (pairs[:, None] << 8 | np.arange(256)).ravel()
     for a, b in zip(_fields(k_c.table[rows]), _fields(k_np.table[rows]), strict=True):
