@@ -14,7 +14,7 @@ import itertools
 import json
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -28,7 +28,7 @@ from gradecli.color.lut import Lut
 from gradecli.color.spaces import lab_to_rgb, rgb_to_lab
 from gradecli.color.transfer import fit_transfer, get_method
 from gradecli.engine.analysis import ClipAnalysis, analyze_clip
-from gradecli.engine.transcode import transcode
+from gradecli.engine.transcode import TranscodeResult, transcode
 from gradecli.errors import BadInputError, GradeError
 from gradecli.io.files import write_atomic
 from gradecli.io.luts import write_lut
@@ -215,25 +215,26 @@ def _group_clips(labs: list[np.ndarray], mode: str, gap: float = 20.0) -> list[i
 
 def _refine_mean(
     lut: Lut, rgb: np.ndarray, target_mean: np.ndarray, encoding: str, rounds: int = 3
-) -> Lut:
+) -> tuple[Lut, np.ndarray | None]:
     """Nudge ``lut`` so the mean CIELAB colour of ``rgb`` through it lands on ``target_mean``.
 
     Gamut compression and the LUT grid move a transfer's result a little off its target mean
     (most for strong casts of saturated pictures); a uniform CIELAB offset, re-baked into the
-    LUT, corrects that. Stops once within 0.05 CIEDE2000.
+    LUT, corrects that. Stops once within 0.05 CIEDE2000. Returns the LUT and, when it was
+    measured, the mean CIELAB colour of ``rgb`` through it (tetrahedral), else None.
     """
     size = lut.size or 33
     for _ in range(rounds):
         mean = rgb_to_lab(lut.apply(rgb.astype(np.float64)), encoding).mean(axis=0)
         if float(delta_e2000(mean, target_mean)) < 0.05:
-            break
+            return lut, mean
         offset = target_mean - mean
 
         def shifted(x: np.ndarray, base: Lut = lut, d: np.ndarray = offset) -> np.ndarray:
             return lab_to_rgb(rgb_to_lab(base.apply(x), encoding) + d, encoding)
 
         lut = Lut.from_function(shifted, size=size)
-    return lut
+    return lut, None
 
 
 def _shot_target(tgt: Target, src_lab: np.ndarray, contrast: float) -> np.ndarray:
@@ -267,13 +268,28 @@ def _clip_thumb(a: ClipAnalysis) -> np.ndarray | None:
     return a.shots[len(a.shots) // 2].thumb if a.shots else None
 
 
-def _render(job: tuple) -> tuple[str, str | None]:
-    src, dst, schedule, encode, bars = job
+def _render(job: tuple, progress=None) -> tuple[str, str | None, TranscodeResult | None]:
+    """Render one clip: (source, error or None, what the render did)."""
+    src, dst, schedule, encode, bars, windows = job
     try:
-        transcode(src, dst, schedule, encode, keep_bars=bars)
-        return src, None
+        done = transcode(src, dst, schedule, encode, progress=progress, keep_bars=bars,
+                         cut_windows=windows)
+        return src, None, done
     except GradeError as e:
-        return src, str(e)
+        return src, str(e), None
+
+
+def _place_cuts(clip: ClipResult, done: TranscodeResult) -> None:
+    """Put the cut positions the render pass settled (see CutWindow) into ``clip``'s report."""
+    if len(done.starts) != len(clip.shots):
+        return
+    clip.cuts = list(done.starts[1:])
+    for k, shot in enumerate(clip.shots):
+        shot.start_frame = done.starts[k]
+        shot.start_s = done.start_times[k]
+        if k + 1 < len(clip.shots):
+            shot.end_frame = done.starts[k + 1]
+            shot.end_s = done.start_times[k + 1]
 
 
 def match_clips(
@@ -303,30 +319,41 @@ def match_clips(
         if out.exists() and (out / p.name).resolve() == p.resolve():
             raise BadInputError(f"{p}: output folder is the input's folder; refusing to overwrite")
 
+    def analyse(p: Path) -> ClipAnalysis:
+        check_input(p)
+        if not is_video_path(p):
+            raise BadInputError(f"{p}: not a video (use grade for stills)")
+        return analyze_clip(
+            p,
+            encoding=lambda info: analysis_encoding(info.ycbcr.matrix),
+            detect_shots=opts.detect_cuts,
+            # Rendering decodes every frame again and places cuts exactly.
+            skip_unreferenced=not opts.luts_only,
+            seed=opts.seed,
+        )
+
     analyses: list[ClipAnalysis] = []
     failed: list[tuple[str, str]] = []
-    for p in paths:
-        try:
-            check_input(p)
-            if not is_video_path(p):
-                raise BadInputError(f"{p}: not a video (use grade for stills)")
-            analyses.append(
-                analyze_clip(
-                    p,
-                    encoding=lambda info: analysis_encoding(info.ycbcr.matrix),
-                    detect_shots=opts.detect_cuts,
-                    seed=opts.seed,
-                )
-            )
-            if on_clip:
-                on_clip(
-                    str(p),
-                    f"analysed: {analyses[-1].frames} frames, {len(analyses[-1].shots)} shot(s)",
-                )
-        except BadInputError as e:
-            failed.append((str(p), str(e)))
-            if on_clip:
-                on_clip(str(p), f"failed: {e}")
+    # Two clips at a time: one thread's Python work overlaps the other's decoding.
+    pool = ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1, len(paths))),
+                              thread_name_prefix="gradecli-analyse")
+    try:
+        futures = [pool.submit(analyse, p) for p in paths]
+        for p, fut in zip(paths, futures, strict=True):
+            try:
+                analyses.append(fut.result())
+                if on_clip:
+                    on_clip(
+                        str(p),
+                        f"analysed: {analyses[-1].frames} frames, "
+                        f"{len(analyses[-1].shots)} shot(s)",
+                    )
+            except BadInputError as e:
+                failed.append((str(p), str(e)))
+                if on_clip:
+                    on_clip(str(p), f"failed: {e}")
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     if len(analyses) < 2:
         why = "; ".join(e for _, e in failed)
         raise BadInputError(
@@ -372,71 +399,85 @@ def _grade_analyses(
         if method in MODEL_METHODS:
             model_needs_picture(tgt)
             model = load_style_model(method, opts.device)
-        for i in members:
+        def shot_lut(i: int, shot, tgt: Target = tgt, method: str = method, model=model,
+                     hero: int | None = hero) -> tuple[Lut, ShotResult]:
+            """Fit, bake and write one shot's LUT; measure it on the shot's samples."""
             a = analyses[i]
             stem = a.path.stem
+            src_lab = labs[i] if len(a.shots) == 1 else rgb_to_lab(shot.rgb, a.encoding)
+            after_mean = None  # the mean of the shot's samples through the LUT, if known
+            if i == hero:
+                lut = Lut.identity(opts.lut_size)
+            elif model is not None:
+                # The model judges look apart from content: no statistics are matched.
+                pic = shot.thumb if shot.thumb is not None else _clip_thumb(a)
+                lut = _model_lut(model, pic, tgt.thumb, opts.strength, opts.lut_size)
+            else:
+                shot_target = _shot_target(tgt, src_lab, opts.contrast)
+                tf = fit_transfer(
+                    method,
+                    src_lab,
+                    shot_target,
+                    strength=opts.strength,
+                    encoding=a.encoding,
+                    seed=opts.seed,
+                )
+                lut = Lut.from_function(tf, size=opts.lut_size)
+                if opts.strength == 1.0:
+                    lut, after_mean = _refine_mean(lut, shot.rgb, tgt.lab.mean(axis=0),
+                                                   a.encoding)
+            if opts.look is not None:
+                lut = with_look(lut, opts.look, a.encoding)
+                after_mean = None
+            lut = dataclasses.replace(
+                lut,
+                title=f"gradecli {method} {stem} shot {shot.index + 1}",
+                comments=(
+                    f"gradecli {__version__} match: {a.path.name} shot {shot.index + 1} "
+                    f"-> {tgt.description}",
+                ),
+            )
+            if lut_names is not None:
+                base = lut_names[i]
+                name = (
+                    base
+                    if len(a.shots) == 1
+                    else base.with_name(f"{base.stem}.shot{shot.index + 1:02d}{base.suffix}")
+                )
+            else:
+                name = out / (
+                    f"{stem}.cube" if len(a.shots) == 1 else f"{stem}.shot{shot.index + 1:02d}.cube"
+                )
+            write_lut(lut, name)
+            if after_mean is None or opts.interpolation != "tetrahedral":
+                after = lut.apply(shot.rgb.astype(np.float64), interpolation=opts.interpolation)
+                after_mean = rgb_to_lab(after, a.encoding).mean(axis=0)
+            return lut, ShotResult(
+                shot.index,
+                shot.start,
+                shot.end,
+                shot.start_s,
+                shot.end_s,
+                str(name),
+                src_lab.mean(axis=0).tolist(),
+                after_mean.tolist(),
+            )
+
+        work = [(i, shot) for i in members for shot in analyses[i].shots]
+        if model is None and len(work) > 1:
+            # numpy releases the GIL in the big array operations: two shots at a time.
+            with ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
+                fitted = iter(list(pool.map(lambda w: shot_lut(*w), work)))
+        else:
+            fitted = iter([shot_lut(*w) for w in work])
+        for i in members:
+            a = analyses[i]
             shots: list[ShotResult] = []
             schedule = []
             written: list[tuple[int, Lut]] = []
             for shot in a.shots:
-                src_lab = rgb_to_lab(shot.rgb, a.encoding)
-                if i == hero:
-                    lut = Lut.identity(opts.lut_size)
-                elif model is not None:
-                    # The model judges look apart from content: no statistics are matched.
-                    pic = shot.thumb if shot.thumb is not None else _clip_thumb(a)
-                    lut = _model_lut(model, pic, tgt.thumb, opts.strength, opts.lut_size)
-                else:
-                    shot_target = _shot_target(tgt, src_lab, opts.contrast)
-                    tf = fit_transfer(
-                        method,
-                        src_lab,
-                        shot_target,
-                        strength=opts.strength,
-                        encoding=a.encoding,
-                        seed=opts.seed,
-                    )
-                    lut = Lut.from_function(tf, size=opts.lut_size)
-                    if opts.strength == 1.0:
-                        lut = _refine_mean(lut, shot.rgb, tgt.lab.mean(axis=0), a.encoding)
-                if opts.look is not None:
-                    lut = with_look(lut, opts.look, a.encoding)
-                lut = dataclasses.replace(
-                    lut,
-                    title=f"gradecli {method} {stem} shot {shot.index + 1}",
-                    comments=(
-                        f"gradecli {__version__} match: {a.path.name} frames "
-                        f"{shot.start}-{shot.end - 1} -> {tgt.description}",
-                    ),
-                )
-                if lut_names is not None:
-                    base = lut_names[i]
-                    name = (
-                        base
-                        if len(a.shots) == 1
-                        else base.with_name(f"{base.stem}.shot{shot.index + 1:02d}{base.suffix}")
-                    )
-                else:
-                    name = out / (
-                        f"{stem}.cube"
-                        if len(a.shots) == 1
-                        else f"{stem}.shot{shot.index + 1:02d}.cube"
-                    )
-                write_lut(lut, name)
-                after = lut.apply(shot.rgb.astype(np.float64), interpolation=opts.interpolation)
-                after_lab = rgb_to_lab(after, a.encoding)
-                shots.append(
-                    ShotResult(
-                        shot.index,
-                        shot.start,
-                        shot.end,
-                        shot.start_s,
-                        shot.end_s,
-                        str(name),
-                        src_lab.mean(axis=0).tolist(),
-                        after_lab.mean(axis=0).tolist(),
-                    )
-                )
+                lut, shot_result = next(fitted)
+                shots.append(shot_result)
                 schedule.append((shot.start, partial(lut.apply, interpolation=opts.interpolation)))
                 written.append((shot.start, lut))
             luts_by_clip[str(a.path)] = written
@@ -457,26 +498,22 @@ def _grade_analyses(
                 )
             )
             if not opts.luts_only:
-                jobs.append((str(a.path), str(dst), schedule, opts.encode, a.bars))
+                jobs.append((str(a.path), str(dst), schedule, opts.encode, a.bars, a.windows))
     if jobs:
         if opts.jobs > 1 and len(jobs) > 1:
             with ProcessPoolExecutor(max_workers=min(opts.jobs, len(jobs))) as pool:
                 outcomes = list(pool.map(_render, jobs))
         else:
-            outcomes = []
-            for job in jobs:
-                src, dst, schedule, encode, bars = job
-                try:
-                    transcode(src, dst, schedule, encode, progress=progress, keep_bars=bars)
-                    outcomes.append((src, None))
-                except GradeError as e:
-                    outcomes.append((src, str(e)))
-        for src, err in outcomes:
+            outcomes = [_render(job, progress) for job in jobs]
+        for src, err, done in outcomes:
+            for r in results:
+                if r.path == src:
+                    if err:
+                        r.output = None
+                    elif done is not None:
+                        _place_cuts(r, done)
             if err:
                 failed.append((src, err))
-                for r in results:
-                    if r.path == src:
-                        r.output = None
             if on_clip:
                 on_clip(src, f"failed: {err}" if err else "rendered")
     pairs = []

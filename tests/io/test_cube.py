@@ -312,6 +312,25 @@ def test_written_layout(tmp_path):
     assert format_cube(Lut.identity(2)) == "LUT_3D_SIZE 2\n" + ROWS8 + "\n"
 
 
+@pytest.mark.parametrize("decimals", [1, 3, 6, 10, 15])
+def test_numbers_are_fixed_point_with_trailing_zeros_dropped(rng, decimals):
+    values = np.concatenate([
+        rng.random((500, 3)),
+        np.round(rng.random((200, 3)), 2),
+        rng.normal(size=(200, 3)) * 20,
+        rng.random((100, 3)) * 1e-7,
+        np.array([[0.0, -0.0, 1.0], [1e-12, -1e-12, 0.5], [10.0, 100.0, -0.25]]),
+    ])
+    lut = Lut(table=np.resize(values, (9, 9, 9, 3)))
+    rows = format_cube(lut, decimals).splitlines()[1:]
+    flat = lut.table.transpose(2, 1, 0, 3).reshape(-1, 3)
+    for row, vals in zip(rows, flat, strict=True):
+        # The plain way: fixed point at ``decimals``, then strip zeros (and a bare point).
+        want = [f"{round(v, decimals) + 0.0:.{decimals}f}".rstrip("0").rstrip(".") or "0"
+                for v in vals]
+        assert row.split() == want
+
+
 def test_write_is_atomic_and_refuses_unwritable(tmp_path):
     p = tmp_path / "out.cube"
     write_cube(Lut.identity(2), p)

@@ -342,9 +342,22 @@ def _format_numbers(values: np.ndarray, decimals: int) -> str:
     """Rows of ``values`` (K, C) as text lines, fixed point, trailing zeros removed."""
     v = np.round(np.asarray(values, dtype=np.float64), decimals) + 0.0  # no "-0"
     k, c = v.shape
-    row = " ".join([f"%.{decimals}f"] * c) + "\n"
-    text = (row * k) % tuple(v.ravel().tolist())
-    return _TRAILING_ZEROS.sub("", text) if decimals > 0 else text
+    if decimals <= 0 or np.abs(v).max(initial=0.0) * 10.0**decimals >= 2.0**52:
+        # No decimals, or numbers too large for exact integers: format fully, strip by text.
+        row = " ".join([f"%.{max(decimals, 0)}f"] * c) + "\n"
+        text = (row * k) % tuple(v.ravel().tolist())
+        return _TRAILING_ZEROS.sub("", text) if decimals > 0 else text
+    # Each number with only the decimals it needs: the count of trailing zero digits of its
+    # fixed-point form comes from the integer of its last ``decimals`` digits.
+    frac = np.rint(np.abs(v) * 10.0**decimals).astype(np.int64) % 10**decimals
+    digits = np.full(v.shape, decimals, dtype=np.int64)
+    for j in range(decimals):
+        digits -= (frac % 10 ** (j + 1) == 0)
+    row = " ".join(["%.*f"] * c) + "\n"
+    pairs = np.empty((k, c, 2), dtype=object)
+    pairs[..., 0] = digits
+    pairs[..., 1] = v
+    return (row * k) % tuple(pairs.ravel().tolist())
 
 
 def _uniform_range(domain: np.ndarray, what: str) -> tuple[float, float] | None:
