@@ -298,9 +298,10 @@ def _grade_clip(src_p, out, render, opts, look, target, method, lut_base, commen
     enc = analysis_encoding(info.ycbcr.matrix)
     if target is not None:
         # Per shot: a transfer towards the reference, then the look (one decode pass).
-        # Rendering decodes every frame again and places cuts exactly: analysis may skip.
+        # Rendering decodes every frame again and places cuts exactly, so analysis may skip
+        # frames; not for a preview, whose frames need their exact shots before rendering.
         analysis = analyze_clip(src_p, encoding=enc, detect_shots=opts.detect_cuts,
-                                skip_unreferenced=render, seed=opts.seed)
+                                skip_unreferenced=render and prev_p is None, seed=opts.seed)
         res = _grade_analyses(
             [analysis],
             [],
