@@ -22,7 +22,9 @@ model rows also the file size and the median time of one ``predict_lut`` (thumbn
 go through the LUT with tetrahedral interpolation, as a video would.
 
 Run: ``python benchmarks/bench_style_model.py [--pairs-per-look N] [--weights DIR]``
-(about 2-3 minutes on 2 cores). Needs onnxruntime for the model rows.
+(about 2-3 minutes on 2 cores). Needs onnxruntime for the model rows. ``--photos train`` runs
+the same table on the training photos instead, to compare what the model fits with what it
+generalises (no goals are checked then).
 """
 
 from __future__ import annotations
@@ -90,14 +92,17 @@ def _downscale(rgb: np.ndarray, side: int) -> np.ndarray:
     return np.clip(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), 0.0, 1.0)
 
 
-def eval_photos(manifest: Path = MANIFEST, side: int = EVAL_SIDE) -> dict[str, np.ndarray]:
-    """name -> float64 R'G'B' (H, W, 3) 0..1 of the held-out photos."""
+def eval_photos(
+    manifest: Path = MANIFEST, side: int = EVAL_SIDE, split: str = "eval"
+) -> dict[str, np.ndarray]:
+    """name -> float64 R'G'B' (H, W, 3) 0..1 of the held-out photos (``split="train"``: of
+    the photos the model was trained on, for telling fitting from generalising)."""
     if not manifest.exists():
         sys.exit(f"{manifest} is missing: run python -m training.gather_images first")
     m = json.loads(manifest.read_text(encoding="utf-8"))
     out = {}
     for r in m["images"]:
-        if r["split"] != "eval":
+        if r["split"] != split:
             continue
         im = cv2.imread(str(manifest.parent / r["file"]), cv2.IMREAD_COLOR)
         rgb = cv2.cvtColor(im, cv2.COLOR_BGR2RGB).astype(np.float64) / 255.0
@@ -153,9 +158,13 @@ def evaluate(
     pairs_per_look: int = PAIRS_PER_LOOK,
     with_baselines: bool = True,
     log=print,
+    split: str = "eval",
 ) -> dict:
-    """Run the benchmark; returns {"rows": [Row...], "n_pairs", "n_photos", "looks", ...}."""
-    photos = eval_photos()
+    """Run the benchmark; returns {"rows": [Row...], "n_pairs", "n_photos", "looks", ...}.
+
+    ``split="train"`` runs it on the training photos instead of the held-out ones (same looks,
+    same pairing): what the model does on pictures it has seen."""
+    photos = eval_photos(split=split)
     names = sorted(photos)
     looks = eval_looks()
     rng = np.random.default_rng(EVAL_SEED + 1)
@@ -217,6 +226,7 @@ def evaluate(
         "looks": list(looks),
         "hand_looks": [n for n in looks if not n.startswith("gen")],
         "per_look": _per_look(pairs, rows),
+        "split": split,
     }
 
 
@@ -255,8 +265,9 @@ def format_table(res: dict) -> str:
     out += [line(b) for b in body]
     by = {r.name: r for r in rows}
     base = [by[m] for m in BASELINES if m in by]
+    which = "held-out" if res.get("split", "eval") == "eval" else "TRAINING (not held out)"
     notes = [
-        f"{res['n_pairs']} pairs: {res['n_photos']} held-out photos x {len(res['looks'])} looks "
+        f"{res['n_pairs']} pairs: {res['n_photos']} {which} photos x {len(res['looks'])} looks "
         f"({len(res['looks']) - len(res['hand_looks'])} generator looks, seed {EVAL_SEED}; "
         f"hand-designed: {', '.join(res['hand_looks'])})"
     ]
@@ -289,6 +300,8 @@ def format_table(res: dict) -> str:
         "ms/pair: median StyleModel.predict_lut (1920x1080 source + 512 px reference "
         "thumbnails and ONNX Runtime CPU run, 2 threads)"
     )
+    if res.get("split", "eval") != "eval":  # the goals are about held-out photos only
+        return "\n".join(out + [""] + notes)
     return "\n".join(out + [""] + notes + [""] + goals(res))
 
 
@@ -326,9 +339,17 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pairs-per-look", type=int, default=PAIRS_PER_LOOK)
     ap.add_argument("--weights", type=Path, default=None, help="folder of the .onnx files")
+    ap.add_argument(
+        "--photos",
+        choices=("eval", "train"),
+        default="eval",
+        help="eval: the held-out photos (the benchmark); train: the training photos, to compare "
+        "what the model fits with what it generalises (the goals apply to eval only)",
+    )
     args = ap.parse_args(argv)
     t = time.perf_counter()
-    res = evaluate(args.weights, args.pairs_per_look, log=lambda s: print(s, file=sys.stderr))
+    res = evaluate(args.weights, args.pairs_per_look, log=lambda s: print(s, file=sys.stderr),
+                   split=args.photos)
     print(format_table(res))
     print(f"({time.perf_counter() - t:.0f}s)", file=sys.stderr)
     return 0

@@ -38,6 +38,7 @@ __all__ = [
     "temp_path_for",
 ]
 
+
 class NoTimestampsError(ValueError):
     """A stream's packets lack time stamps, so frames cannot be placed without decoding all."""
 
@@ -284,7 +285,7 @@ class InputVideo:
     def reference_frames(self, pts: list[int]) -> Iterator[av.VideoFrame]:
         """Decoded frames, leaving out those no other frame refers to where the codec marks
         them (H.264, HEVC, MPEG-2, MPEG-4 part 2: about half of x264's frames, for about 60% of
-        the decoding time). The frames it gives decode exactly.
+        the decoding time). Skipping does not change the frames it does give.
 
         ``pts`` receives the time stamp of every frame's packet, decoded or not, so a decoded
         frame's index in display order is the rank of its pts among them. Call
@@ -307,7 +308,6 @@ class InputVideo:
     def decode_all(self) -> None:
         """Decode every frame from now on (undoes the skipping of :meth:`reference_frames`)."""
         self.stream.codec_context.skip_frame = "DEFAULT"
-
 
 
 def _format_depth(pix_fmt: str) -> int:

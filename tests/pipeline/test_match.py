@@ -143,6 +143,9 @@ def test_match_reports_cuts_placed_by_the_render(tmp_path):
     # --luts-only renders nothing, so analysis decodes every frame: the same cut.
     luts = match_clips([a, b], tmp_path / "luts", MatchOptions(luts_only=True))
     assert luts.clips[0].cuts == [30]
+    # Rendering in other processes (--jobs 2) places it too.
+    par = match_clips([a, b], tmp_path / "par", MatchOptions(jobs=2))
+    assert [c.cuts for c in par.clips] == [[30], [30]]
 
 
 def test_match_one_lut_per_shot_and_report(tmp_path):
