@@ -8,6 +8,7 @@ written to a temporary file that is only renamed into place once everything succ
 
 from __future__ import annotations
 
+import bisect
 import os
 import queue
 import threading
@@ -19,7 +20,6 @@ from pathlib import Path
 import av
 
 from gradecli.color.ycbcr import YCbCrSpec
-from gradecli.engine.analysis import CutWindow
 from gradecli.engine.kernels import ColorFunction, FloatKernel, Yuv8TableKernel, make_kernel
 from gradecli.errors import VideoError
 from gradecli.io.video import (
@@ -53,10 +53,6 @@ class TranscodeResult:
     pix_fmt: str
     out_spec: YCbCrSpec
     kernel: str
-    #: First frame (display order) and its time in seconds of each schedule entry as
-    #: rendered: cuts given as windows are placed exactly here.
-    starts: tuple[int, ...] = (0,)
-    start_times: tuple[float, ...] = (0.0,)
 
 
 def _put(q: queue.Queue, item: object, stop: threading.Event) -> bool:
@@ -111,7 +107,6 @@ def transcode(
     workers: int | None = None,
     queue_size: int = 8,
     keep_bars: tuple[int, int, int, int] = (0, 0, 0, 0),
-    cut_windows: Sequence[CutWindow] = (),
 ) -> TranscodeResult:
     """Grade every frame of ``src`` with ``fn`` (R'G'B' 0..1 -> R'G'B') and write ``dst``.
 
@@ -121,9 +116,6 @@ def transcode(
     Audio streams are copied; frame rate, time stamps, rotation and colour tags are kept.
     ``keep_bars`` (top, bottom, left, right pixels) are letterbox/pillarbox bars copied from the
     source unchanged (a grade fitted to the picture would otherwise tint them).
-    ``cut_windows``: cuts that analysis knew only to within a few skipped frames; each one's
-    schedule entry starts at its window's ``hi``, and here it starts at the first frame of the
-    window that looks like the new shot (:attr:`TranscodeResult.starts` tells where).
     Raises BadInputError/VideoError; on any error (or Ctrl-C) no file is left at ``dst``.
     """
     options = options or EncodeOptions()
@@ -149,11 +141,11 @@ def transcode(
         if not schedule or schedule[0][0] != 0:
             raise ValueError("a schedule must start at frame 0")
         starts = [s for s, _ in schedule]
-        window_at = {w.hi: w for w in cut_windows}
         kernels: dict[int, Yuv8TableKernel | FloatKernel] = {}
         kernel_lock = threading.Lock()
 
-        def kernel_for(shot: int) -> Yuv8TableKernel | FloatKernel:
+        def kernel_for(index: int) -> Yuv8TableKernel | FloatKernel:
+            shot = bisect.bisect_right(starts, index) - 1
             with kernel_lock:
                 k = kernels.get(shot)
                 if k is None:
@@ -177,27 +169,9 @@ def transcode(
         pending: queue.SimpleQueue = queue.SimpleQueue()
         frames = 0
         submitted = 0
-        used_starts: list[int] = []
-        used_times: list[float] = []
 
-        def shot_of(frame: av.VideoFrame, index: int) -> int:
-            """The schedule entry of frame ``index``; frames come in display order."""
-            shot = len(used_starts) - 1
-            while shot + 1 < len(starts):
-                nxt = starts[shot + 1]
-                w = window_at.get(nxt)
-                if index >= nxt or (
-                    w is not None and index >= w.lo and w.starts_new_shot(frame, info, in_layout)
-                ):
-                    shot += 1
-                    used_starts.append(index)
-                    used_times.append(float(frame.time) if frame.time is not None else 0.0)
-                    continue
-                break
-            return shot
-
-        def grade(frame: av.VideoFrame, shot: int) -> av.VideoFrame:
-            k = kernel_for(shot)
+        def grade(frame: av.VideoFrame, index: int) -> av.VideoFrame:
+            k = kernel_for(index)
             if isinstance(k, Yuv8TableKernel):
                 graded = av.VideoFrame(info.width, info.height, out_layout.pix_fmt)
                 k.process(frame_planes(frame, in_layout), out=frame_planes(graded, out_layout))
@@ -237,8 +211,7 @@ def transcode(
                     if item is _END:
                         break
                     if isinstance(item, av.VideoFrame):
-                        shot = shot_of(item, submitted)
-                        pending.put(pool.submit(grade, item, shot))
+                        pending.put(pool.submit(grade, item, submitted))
                         submitted += 1
                     else:
                         pending.put(item)
@@ -262,5 +235,4 @@ def transcode(
         finally:
             stop.set()
             decoder.join(timeout=5)
-    return TranscodeResult(dst, frames, out_fmt, out_spec, type(kernel).__name__,
-                           tuple(used_starts), tuple(used_times))
+    return TranscodeResult(dst, frames, out_fmt, out_spec, type(kernel).__name__)

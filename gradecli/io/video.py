@@ -28,7 +28,6 @@ __all__ = [
     "CODECS",
     "EncodeOptions",
     "InputVideo",
-    "NoTimestampsError",
     "OutputVideo",
     "PlaneLayout",
     "VideoInfo",
@@ -37,15 +36,6 @@ __all__ = [
     "probe_video",
     "temp_path_for",
 ]
-
-
-class NoTimestampsError(ValueError):
-    """A stream's packets lack time stamps, so frames cannot be placed without decoding all."""
-
-
-#: Decoders that mark the frames no other frame refers to, which
-#: :meth:`InputVideo.reference_frames` skips.
-SKIPPABLE_CODECS = frozenset({"h264", "hevc", "mpeg2video", "mpeg4"})
 
 #: User-facing codec names -> FFmpeg encoder names.
 CODECS: dict[str, str] = {
@@ -282,32 +272,6 @@ class InputVideo:
         """Decoded video frames only."""
         yield from self.items(copy=False)  # type: ignore[misc]
 
-    def reference_frames(self, pts: list[int]) -> Iterator[av.VideoFrame]:
-        """Decoded frames, leaving out those no other frame refers to where the codec marks
-        them (H.264, HEVC, MPEG-2, MPEG-4 part 2: about half of x264's frames, for about 60% of
-        the decoding time). Skipping does not change the frames it does give.
-
-        ``pts`` receives the time stamp of every frame's packet, decoded or not, so a decoded
-        frame's index in display order is the rank of its pts among them. Call
-        :meth:`decode_all` at any time to stop skipping. Raises VideoError; NoTimestampsError
-        when a packet has no time stamp (frames could not be placed; decode them all instead).
-        """
-        cc = self.stream.codec_context
-        if cc.name in SKIPPABLE_CODECS:
-            cc.skip_frame = "NONREF"
-        try:
-            for packet in self.container.demux(self.stream):
-                if packet.size and not packet.is_discard:
-                    if packet.pts is None:
-                        raise NoTimestampsError(f"{self.path}: a video packet has no time stamp")
-                    pts.append(packet.pts)
-                yield from self.stream.decode(packet)
-        except av.error.FFmpegError as e:
-            raise VideoError(f"{self.path}: decoding failed ({_ffmpeg_reason(e)})") from e
-
-    def decode_all(self) -> None:
-        """Decode every frame from now on (undoes the skipping of :meth:`reference_frames`)."""
-        self.stream.codec_context.skip_frame = "DEFAULT"
 
 
 def _format_depth(pix_fmt: str) -> int:

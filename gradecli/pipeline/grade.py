@@ -298,10 +298,8 @@ def _grade_clip(src_p, out, render, opts, look, target, method, lut_base, commen
     enc = analysis_encoding(info.ycbcr.matrix)
     if target is not None:
         # Per shot: a transfer towards the reference, then the look (one decode pass).
-        # Rendering decodes every frame again and places cuts exactly, so analysis may skip
-        # frames; not for a preview, whose frames need their exact shots before rendering.
         analysis = analyze_clip(src_p, encoding=enc, detect_shots=opts.detect_cuts,
-                                skip_unreferenced=render and prev_p is None, seed=opts.seed)
+                                seed=opts.seed)
         res = _grade_analyses(
             [analysis],
             [],
@@ -318,7 +316,6 @@ def _grade_clip(src_p, out, render, opts, look, target, method, lut_base, commen
         luts = [s.lut for s in clip.shots]
         before, after = np.array(clip.before_mean_lab), np.array(clip.after_mean_lab)
         bars = analysis.bars
-        windows = analysis.windows
         sampled = None
     else:
         # A parametric look is the same for every shot: one LUT, no analysis pass. A few
@@ -327,7 +324,6 @@ def _grade_clip(src_p, out, render, opts, look, target, method, lut_base, commen
                       comment)
         write_lut(lut, lut_base)
         schedule, luts = [(0, lut)], [str(lut_base)]
-        windows = []
         _, sampled = read_frames_at(src_p, list(PREVIEW_FRACTIONS))
         frames = [f for _, _, f in sampled]
         bars = bars_in_frames(frames)
@@ -347,8 +343,7 @@ def _grade_clip(src_p, out, render, opts, look, target, method, lut_base, commen
     if render:
         fns = [(start, partial(lut.apply, interpolation=opts.interpolation))
                for start, lut in schedule]
-        transcode(src_p, out, fns, opts.encode, progress=progress, keep_bars=bars,
-                  cut_windows=windows)
+        transcode(src_p, out, fns, opts.encode, progress=progress, keep_bars=bars)
         output = str(out)
     return luts, len(schedule), before, after, output
 

@@ -28,7 +28,7 @@ from gradecli.color.lut import Lut
 from gradecli.color.spaces import lab_to_rgb, rgb_to_lab
 from gradecli.color.transfer import fit_transfer, get_method
 from gradecli.engine.analysis import ClipAnalysis, analyze_clip
-from gradecli.engine.transcode import TranscodeResult, transcode
+from gradecli.engine.transcode import transcode
 from gradecli.errors import BadInputError, GradeError
 from gradecli.io.files import write_atomic
 from gradecli.io.luts import write_lut
@@ -268,28 +268,13 @@ def _clip_thumb(a: ClipAnalysis) -> np.ndarray | None:
     return a.shots[len(a.shots) // 2].thumb if a.shots else None
 
 
-def _render(job: tuple, progress=None) -> tuple[str, str | None, TranscodeResult | None]:
-    """Render one clip: (source, error or None, what the render did)."""
-    src, dst, schedule, encode, bars, windows = job
+def _render(job: tuple) -> tuple[str, str | None]:
+    src, dst, schedule, encode, bars = job
     try:
-        done = transcode(src, dst, schedule, encode, progress=progress, keep_bars=bars,
-                         cut_windows=windows)
-        return src, None, done
+        transcode(src, dst, schedule, encode, keep_bars=bars)
+        return src, None
     except GradeError as e:
-        return src, str(e), None
-
-
-def _place_cuts(clip: ClipResult, done: TranscodeResult) -> None:
-    """Put the cut positions the render pass settled (see CutWindow) into ``clip``'s report."""
-    if len(done.starts) != len(clip.shots):
-        return
-    clip.cuts = list(done.starts[1:])
-    for k, shot in enumerate(clip.shots):
-        shot.start_frame = done.starts[k]
-        shot.start_s = done.start_times[k]
-        if k + 1 < len(clip.shots):
-            shot.end_frame = done.starts[k + 1]
-            shot.end_s = done.start_times[k + 1]
+        return src, str(e)
 
 
 def match_clips(
@@ -327,8 +312,6 @@ def match_clips(
             p,
             encoding=lambda info: analysis_encoding(info.ycbcr.matrix),
             detect_shots=opts.detect_cuts,
-            # Rendering decodes every frame again and places cuts exactly.
-            skip_unreferenced=not opts.luts_only,
             seed=opts.seed,
         )
 
@@ -433,8 +416,8 @@ def _grade_analyses(
                 lut,
                 title=f"gradecli {method} {stem} shot {shot.index + 1}",
                 comments=(
-                    f"gradecli {__version__} match: {a.path.name} shot {shot.index + 1} "
-                    f"-> {tgt.description}",
+                    f"gradecli {__version__} match: {a.path.name} frames "
+                    f"{shot.start}-{shot.end - 1} -> {tgt.description}",
                 ),
             )
             if lut_names is not None:
@@ -498,22 +481,26 @@ def _grade_analyses(
                 )
             )
             if not opts.luts_only:
-                jobs.append((str(a.path), str(dst), schedule, opts.encode, a.bars, a.windows))
+                jobs.append((str(a.path), str(dst), schedule, opts.encode, a.bars))
     if jobs:
         if opts.jobs > 1 and len(jobs) > 1:
             with ProcessPoolExecutor(max_workers=min(opts.jobs, len(jobs))) as pool:
                 outcomes = list(pool.map(_render, jobs))
         else:
-            outcomes = [_render(job, progress) for job in jobs]
-        for src, err, done in outcomes:
-            for r in results:
-                if r.path == src:
-                    if err:
-                        r.output = None
-                    elif done is not None:
-                        _place_cuts(r, done)
+            outcomes = []
+            for job in jobs:
+                src, dst, schedule, encode, bars = job
+                try:
+                    transcode(src, dst, schedule, encode, progress=progress, keep_bars=bars)
+                    outcomes.append((src, None))
+                except GradeError as e:
+                    outcomes.append((src, str(e)))
+        for src, err in outcomes:
             if err:
                 failed.append((src, err))
+                for r in results:
+                    if r.path == src:
+                        r.output = None
             if on_clip:
                 on_clip(src, f"failed: {err}" if err else "rendered")
     pairs = []

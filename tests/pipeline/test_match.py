@@ -12,12 +12,10 @@ import pytest
 
 from gradecli.cli.app import run
 from gradecli.color.ciede2000 import delta_e2000
-from gradecli.color.lut import Lut
 from gradecli.color.spaces import rgb_to_lab
 from gradecli.color.temporal import detect_cuts
 from gradecli.color.ycbcr import YCbCrSpec, rgb_to_ycbcr
 from gradecli.engine.analysis import analyze_clip
-from gradecli.engine.transcode import transcode
 from gradecli.errors import BadInputError
 from gradecli.io.images import write_image
 from gradecli.io.luts import read_lut
@@ -37,23 +35,12 @@ def _picture(kind: int, t: int, h: int = 72, w: int = 128) -> np.ndarray:
     return np.clip(np.array(base) + wave[..., None] + 0.3 * (xx[..., None] - 0.5), 0, 1)
 
 
-#: x264 with a fixed I B B B P pattern of non-reference B-frames and no scene-cut detection:
-#: frames 4k are I/P, the rest B, so a cut at a frame that is not a multiple of 4 falls among
-#: frames that analysis can skip.
-FIXED_GOP = "bframes=3:b-adapt=0:b-pyramid=none:scenecut=0:keyint=250"
-
-
-def write_clip(path: Path, scenes: list[tuple[int, int]], cast=None, codec: str = "ffv1",
-               x264: str = FIXED_GOP) -> Path:
-    """A clip made of (scene kind, frame count) shots with hard cuts between them; ``codec``
-    ffv1 (4:4:4, every frame decodable alone) or h264 (4:2:0, x264 with ``x264`` params)."""
-    pix_fmt = "yuv444p" if codec == "ffv1" else "yuv420p"
-    lay = plane_layout(pix_fmt)
+def write_clip(path: Path, scenes: list[tuple[int, int]], cast=None) -> Path:
+    """A clip made of (scene kind, frame count) shots with hard cuts between them."""
+    lay = plane_layout("yuv444p")
     with av.open(str(path), "w") as out:
-        s = out.add_stream("ffv1" if codec == "ffv1" else "libx264", rate=24)
-        s.width, s.height, s.pix_fmt = 128, 72, pix_fmt
-        if codec == "h264":
-            s.options = {"crf": "12", "x264-params": x264}
+        s = out.add_stream("ffv1", rate=24)
+        s.width, s.height, s.pix_fmt = 128, 72, "yuv444p"
         s.codec_context.colorspace, s.codec_context.color_range = 1, 1
         t = 0
         for kind, n in scenes:
@@ -62,12 +49,9 @@ def write_clip(path: Path, scenes: list[tuple[int, int]], cast=None, codec: str 
                 if cast is not None:
                     rgb = cast(rgb)
                 codes = rgb_to_ycbcr(rgb, SPEC).astype(np.uint8)
-                f = av.VideoFrame(128, 72, pix_fmt)
+                f = av.VideoFrame(128, 72, "yuv444p")
                 for dst, c in zip(frame_planes(f, lay), range(3), strict=True):
-                    plane = codes[..., c]
-                    if dst.shape != plane.shape:  # 4:2:0 chroma: the mean of each 2x2 block
-                        plane = plane.reshape(36, 2, 64, 2).mean(axis=(1, 3)).round()
-                    np.copyto(dst, plane.astype(np.uint8))
+                    np.copyto(dst, codes[..., c])
                 f.pts, f.time_base = t, Fraction(1, 24)
                 for p in s.encode(f):
                     out.mux(p)
@@ -104,48 +88,6 @@ def test_analysis_finds_hard_cuts(tmp_path):
     assert [(s.start, s.end) for s in a.shots] == [(0, 30), (30, 55), (55, 85)]
     single = analyze_clip(write_clip(tmp_path / "s.mkv", [(0, 48)]), encoding="srgb")
     assert single.cuts == [] and len(single.shots) == 1
-
-
-def test_analysis_skipping_unreferenced_frames_leaves_cuts_to_the_render(tmp_path):
-    clip = write_clip(tmp_path / "c.mp4", [(0, 30), (1, 25), (2, 30)], codec="h264")
-    full = analyze_clip(clip, encoding="srgb")
-    fast = analyze_clip(clip, encoding="srgb", skip_unreferenced=True)
-    assert full.cuts == [30, 55] and not full.windows
-    # B-frames 29..31 and 53..55 were skipped: each cut is known to within its run.
-    assert fast.frames == 85
-    assert [(w.lo, w.hi) for w in fast.windows] == [(29, 32), (53, 56)]
-    assert fast.cuts == [32, 56]
-    assert [(s.start, s.end) for s in fast.shots] == [(0, 32), (32, 56), (56, 85)]
-    # The render decodes every frame and puts each cut on the frame where the picture changes.
-    schedule = [(s.start, Lut.identity(5)) for s in fast.shots]
-    done = transcode(clip, tmp_path / "o.mp4", schedule, cut_windows=fast.windows)
-    assert done.starts == (0, 30, 55) and done.frames == 85
-    assert done.start_times == pytest.approx((0.0, 30 / 24, 55 / 24), abs=1e-6)
-
-
-def test_analysis_decodes_every_frame_after_a_long_run_of_skipped_ones(tmp_path):
-    # Seven B-frames in a row: more than MAX_SKIPPED_RUN, so after the first run analysis
-    # decodes everything and the cuts are exact.
-    clip = write_clip(tmp_path / "c.mp4", [(0, 30), (1, 25), (2, 30)], codec="h264",
-                      x264=FIXED_GOP.replace("bframes=3", "bframes=7"))
-    fast = analyze_clip(clip, encoding="srgb", skip_unreferenced=True)
-    assert fast.cuts == [30, 55] and not fast.windows and fast.frames == 85
-
-
-def test_match_reports_cuts_placed_by_the_render(tmp_path):
-    a = write_clip(tmp_path / "a.mp4", [(0, 30), (1, 30)], cast=warm, codec="h264")
-    b = write_clip(tmp_path / "b.mp4", [(0, 30), (1, 30)], cast=cool, codec="h264")
-    res = match_clips([a, b], tmp_path / "out", MatchOptions())
-    clip = res.clips[0]
-    assert clip.cuts == [30]
-    assert [(s.start_frame, s.end_frame) for s in clip.shots] == [(0, 30), (30, 60)]
-    assert clip.shots[1].start_s == pytest.approx(30 / 24, abs=1e-6)
-    # --luts-only renders nothing, so analysis decodes every frame: the same cut.
-    luts = match_clips([a, b], tmp_path / "luts", MatchOptions(luts_only=True))
-    assert luts.clips[0].cuts == [30]
-    # Rendering in other processes (--jobs 2) places it too.
-    par = match_clips([a, b], tmp_path / "par", MatchOptions(jobs=2))
-    assert [c.cuts for c in par.clips] == [[30], [30]]
 
 
 def test_match_one_lut_per_shot_and_report(tmp_path):
