@@ -382,85 +382,76 @@ def _grade_analyses(
         if method in MODEL_METHODS:
             model_needs_picture(tgt)
             model = load_style_model(method, opts.device)
-        def shot_lut(i: int, shot, tgt: Target = tgt, method: str = method, model=model,
-                     hero: int | None = hero) -> tuple[Lut, ShotResult]:
-            """Fit, bake and write one shot's LUT; measure it on the shot's samples."""
-            a = analyses[i]
-            stem = a.path.stem
-            src_lab = labs[i] if len(a.shots) == 1 else rgb_to_lab(shot.rgb, a.encoding)
-            after_mean = None  # the mean of the shot's samples through the LUT, if known
-            if i == hero:
-                lut = Lut.identity(opts.lut_size)
-            elif model is not None:
-                # The model judges look apart from content: no statistics are matched.
-                pic = shot.thumb if shot.thumb is not None else _clip_thumb(a)
-                lut = _model_lut(model, pic, tgt.thumb, opts.strength, opts.lut_size)
-            else:
-                shot_target = _shot_target(tgt, src_lab, opts.contrast)
-                tf = fit_transfer(
-                    method,
-                    src_lab,
-                    shot_target,
-                    strength=opts.strength,
-                    encoding=a.encoding,
-                    seed=opts.seed,
-                )
-                lut = Lut.from_function(tf, size=opts.lut_size)
-                if opts.strength == 1.0:
-                    lut, after_mean = _refine_mean(lut, shot.rgb, tgt.lab.mean(axis=0),
-                                                   a.encoding)
-            if opts.look is not None:
-                lut = with_look(lut, opts.look, a.encoding)
-                after_mean = None
-            lut = dataclasses.replace(
-                lut,
-                title=f"gradecli {method} {stem} shot {shot.index + 1}",
-                comments=(
-                    f"gradecli {__version__} match: {a.path.name} frames "
-                    f"{shot.start}-{shot.end - 1} -> {tgt.description}",
-                ),
-            )
-            if lut_names is not None:
-                base = lut_names[i]
-                name = (
-                    base
-                    if len(a.shots) == 1
-                    else base.with_name(f"{base.stem}.shot{shot.index + 1:02d}{base.suffix}")
-                )
-            else:
-                name = out / (
-                    f"{stem}.cube" if len(a.shots) == 1 else f"{stem}.shot{shot.index + 1:02d}.cube"
-                )
-            write_lut(lut, name)
-            if after_mean is None or opts.interpolation != "tetrahedral":
-                after = lut.apply(shot.rgb.astype(np.float64), interpolation=opts.interpolation)
-                after_mean = rgb_to_lab(after, a.encoding).mean(axis=0)
-            return lut, ShotResult(
-                shot.index,
-                shot.start,
-                shot.end,
-                shot.start_s,
-                shot.end_s,
-                str(name),
-                src_lab.mean(axis=0).tolist(),
-                after_mean.tolist(),
-            )
-
-        work = [(i, shot) for i in members for shot in analyses[i].shots]
-        if model is None and len(work) > 1:
-            # numpy releases the GIL in the big array operations: two shots at a time.
-            with ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
-                fitted = iter(list(pool.map(lambda w: shot_lut(*w), work)))
-        else:
-            fitted = iter([shot_lut(*w) for w in work])
         for i in members:
             a = analyses[i]
+            stem = a.path.stem
             shots: list[ShotResult] = []
             schedule = []
             written: list[tuple[int, Lut]] = []
             for shot in a.shots:
-                lut, shot_result = next(fitted)
-                shots.append(shot_result)
+                src_lab = labs[i] if len(a.shots) == 1 else rgb_to_lab(shot.rgb, a.encoding)
+                after_mean = None  # the mean of the shot's samples through the LUT, if known
+                if i == hero:
+                    lut = Lut.identity(opts.lut_size)
+                elif model is not None:
+                    # The model judges look apart from content: no statistics are matched.
+                    pic = shot.thumb if shot.thumb is not None else _clip_thumb(a)
+                    lut = _model_lut(model, pic, tgt.thumb, opts.strength, opts.lut_size)
+                else:
+                    shot_target = _shot_target(tgt, src_lab, opts.contrast)
+                    tf = fit_transfer(
+                        method,
+                        src_lab,
+                        shot_target,
+                        strength=opts.strength,
+                        encoding=a.encoding,
+                        seed=opts.seed,
+                    )
+                    lut = Lut.from_function(tf, size=opts.lut_size)
+                    if opts.strength == 1.0:
+                        lut, after_mean = _refine_mean(lut, shot.rgb, tgt.lab.mean(axis=0),
+                                                       a.encoding)
+                if opts.look is not None:
+                    lut = with_look(lut, opts.look, a.encoding)
+                    after_mean = None
+                lut = dataclasses.replace(
+                    lut,
+                    title=f"gradecli {method} {stem} shot {shot.index + 1}",
+                    comments=(
+                        f"gradecli {__version__} match: {a.path.name} frames "
+                        f"{shot.start}-{shot.end - 1} -> {tgt.description}",
+                    ),
+                )
+                if lut_names is not None:
+                    base = lut_names[i]
+                    name = (
+                        base
+                        if len(a.shots) == 1
+                        else base.with_name(f"{base.stem}.shot{shot.index + 1:02d}{base.suffix}")
+                    )
+                else:
+                    name = out / (
+                        f"{stem}.cube"
+                        if len(a.shots) == 1
+                        else f"{stem}.shot{shot.index + 1:02d}.cube"
+                    )
+                write_lut(lut, name)
+                if after_mean is None or opts.interpolation != "tetrahedral":
+                    after = lut.apply(shot.rgb.astype(np.float64),
+                                      interpolation=opts.interpolation)
+                    after_mean = rgb_to_lab(after, a.encoding).mean(axis=0)
+                shots.append(
+                    ShotResult(
+                        shot.index,
+                        shot.start,
+                        shot.end,
+                        shot.start_s,
+                        shot.end_s,
+                        str(name),
+                        src_lab.mean(axis=0).tolist(),
+                        after_mean.tolist(),
+                    )
+                )
                 schedule.append((shot.start, partial(lut.apply, interpolation=opts.interpolation)))
                 written.append((shot.start, lut))
             luts_by_clip[str(a.path)] = written
