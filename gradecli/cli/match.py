@@ -22,17 +22,26 @@ def match_cmd(
     output: Path = typer.Option(
         ..., "-o", "--output", help="Folder for graded clips, LUTs, report."
     ),
+    match: str = typer.Option(
+        "colour",
+        "--match",
+        help="colour: make colour distributions equal (right for takes of one scene); look "
+        "(experimental): estimate each shot's grade (cast, exposure, lifted black), remove it "
+        "and give every shot one target look, so content colours stay.",
+    ),
     method: str = typer.Option(
         "auto",
-        help="Transfer method: auto, reinhard, histogram, mkl, idt, model, model-int8 (auto: "
-        "idt towards a real clip or still, mkl towards an average; model: the bundled style "
-        "model, towards hero:, ref:, first or brightest).",
+        help="Colour-transfer method: auto, reinhard, histogram, mkl, idt, model, model-int8 "
+        "(naming one means --match colour; auto with --match colour: idt towards a real clip "
+        "or still, mkl towards an average; model: the bundled style model).",
     ),
     device: str = typer.Option(
         "cpu", "--device", help="Where --method model runs: cpu, cuda or auto."
     ),
     target: str = typer.Option(
-        "average", help="average, median, first, brightest, hero:PATH, ref:IMAGE, stats:FILE.json."
+        "average",
+        help="average, median, neutral (looks removed), first, brightest, hero:PATH, ref:IMAGE, "
+        "stats:FILE.json.",
     ),
     strength: float = typer.Option(1.0, help="0..1: how far to move towards the target."),
     lut_size: int = typer.Option(33, "--lut-size", help="3D LUT size (2..129)."),
@@ -59,6 +68,9 @@ def match_cmd(
 ) -> None:
     """Make clips look like one film: one LUT per shot, towards a common target look.
 
+    With --match look (experimental) each shot's estimated look is removed and the target look
+    given; the verdict then compares looks (a ColorChecker chart rendered through each look).
+
     Writes OUTPUT/<clip> graded, OUTPUT/<clip>[.shotNN].cube and OUTPUT/match_report.json.
     Exit 1 when a clip failed or clips still differ by more than --max-de.
     """
@@ -70,6 +82,7 @@ def match_cmd(
 
     opts = MatchOptions(
         method=method,
+        match=match,
         target=target,
         strength=strength,
         lut_size=lut_size,
@@ -93,22 +106,27 @@ def match_cmd(
     with progress_bar("rendering", None) as update:
         res = match_clips(inputs, output, opts, on_clip=on_clip, progress=update)
     write_report(res, Path(output) / "match_report.json")
-    table = Table(title=f"CIEDE2000 between clips ({res.method}, target: {res.target})")
+    what = "look difference" if res.by == "look" else "mean colour"
+    table = Table(title=f"CIEDE2000 between clips, {what} ({res.method}, target: {res.target})")
     for col in ("a", "b", "before", "after", ""):
         table.add_column(col, justify="right" if col in ("before", "after") else "left")
+    key = "look_" if res.by == "look" else ""
     for p in res.pairs:
-        ok = p["after"] <= max_de
+        ok = p[key + "after"] <= max_de
         table.add_row(
             Path(p["a"]).name,
             Path(p["b"]).name,
-            f"{p['before']:.2f}",
-            f"{p['after']:.2f}",
+            f"{p[key + 'before']:.2f}",
+            f"{p[key + 'after']:.2f}",
             "[green]PASS[/]" if ok else "[red]FAIL[/]",
         )
     out_console.print(table)
     for c in res.clips:
         cuts = ", ".join(f"{s.start_s:.2f}s" for s in c.shots[1:]) or "none"
-        out_console.print(f"{Path(c.path).name}: {len(c.shots)} shot(s), cuts at {cuts}")
+        out_console.print(
+            f"{Path(c.path).name}: {len(c.shots)} shot(s), cuts at {cuts}; look "
+            f"{c.look_before.get('words', '?')} -> {c.look_after.get('words', '?')}"
+        )
     for _path, err in res.failed:
         err_console.print(f"[red]failed:[/] {escape(err)}")
     verdict = "[green]PASS[/]" if res.passed else "[red]FAIL[/]"

@@ -17,34 +17,42 @@ def verify_cmd(
         2.0, "--max-de", help="Largest CIEDE2000 allowed between any pair's mean colours."
     ),
     frames: int = typer.Option(48, help="Frames sampled per clip (spread evenly)."),
+    by: str = typer.Option(
+        "colour",
+        "--by",
+        help="colour: compare mean colours (clips of one scene); look: compare estimated looks "
+        "(cast, exposure, lifted black) on a ColorChecker chart, so clips of different content "
+        "graded alike pass.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
 ) -> None:
-    """Compare the mean CIELAB colours of all inputs, pair by pair, in CIEDE2000.
+    """Compare all inputs pair by pair in CIEDE2000: mean CIELAB colours, or (--by look) looks.
 
     Exits 1 when any pair differs by more than --max-de.
     """
     from gradecli.pipeline.verify import verify
 
-    res = verify(list(inputs), max_de=max_de, frames=frames)
+    res = verify(list(inputs), max_de=max_de, frames=frames, by=by)
     if as_json:
         out_console.print_json(json.dumps(res.to_dict()))
     else:
         items = Table(title="mean colour (CIELAB D65)")
-        for col in ("input", "frames", "L*", "a*", "b*"):
-            items.add_column(col, justify="left" if col == "input" else "right")
+        for col in ("input", "frames", "L*", "a*", "b*", "look"):
+            items.add_column(col, justify="left" if col in ("input", "look") else "right")
         for it in res.items:
             L, a, b = it.stats.mean
-            items.add_row(it.path, str(it.frames), f"{L:.2f}", f"{a:.2f}", f"{b:.2f}")
+            items.add_row(it.path, str(it.frames), f"{L:.2f}", f"{a:.2f}", f"{b:.2f}",
+                          it.look.describe())
         out_console.print(items)
         if res.pairs:
-            pairs = Table(title=f"CIEDE2000 between mean colours (max allowed {max_de:g})")
-            for col in ("a", "b", "ΔE00", ""):
+            what = "looks" if by == "look" else "mean colours"
+            pairs = Table(title=f"CIEDE2000 between {what} (max allowed {max_de:g})")
+            for col in ("a", "b", "mean colour ΔE00", "look ΔE00", ""):
                 pairs.add_column(col)
             for p in res.pairs:
-                ok = p.delta_e00 <= max_de
-                pairs.add_row(
-                    p.a, p.b, f"{p.delta_e00:.2f}", "[green]PASS[/]" if ok else "[red]FAIL[/]"
-                )
+                ok = res.value(p) <= max_de
+                pairs.add_row(p.a, p.b, f"{p.delta_e00:.2f}", f"{p.look_delta_e00:.2f}",
+                              "[green]PASS[/]" if ok else "[red]FAIL[/]")
             out_console.print(pairs)
         verdict = "[green]PASS[/]" if res.passed else "[red]FAIL[/]"
         out_console.print(f"{verdict}: largest ΔE00 {res.max_delta_e00:.2f} (max {max_de:g})")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gradecli.color.look_estimate import NEUTRAL, ShotLook, estimate_look, mean_look
 from gradecli.color.spaces import rgb_to_lab
 from gradecli.color.stats import LabStats, lab_stats
 from gradecli.engine.analysis import analyze_clip
@@ -41,6 +42,8 @@ class MediaProfile:
     encoding: str
     frames: int
     stats: LabStats
+    #: The estimated look (gradecli.color.look_estimate) of the sampled pictures.
+    look: ShotLook = NEUTRAL
 
     def to_dict(self) -> dict:
         return {
@@ -49,6 +52,7 @@ class MediaProfile:
             "encoding": self.encoding,
             "frames": self.frames,
             "stats": self.stats.to_dict(),
+            "look": self.look.to_dict(),
         }
 
 
@@ -62,8 +66,10 @@ def profile_media(path: str | os.PathLike, frames: int = 12, max_width: int = 48
         img = read_image(p)
         rgb = img.rgb
         stride = max(1, int(np.ceil(rgb.shape[1] / max_width)))
-        lab = rgb_to_lab(rgb[::stride, ::stride], "srgb")
-        return MediaProfile(str(p), "image", "srgb", 1, lab_stats(lab))
+        small = rgb[::stride, ::stride]
+        lab = rgb_to_lab(small, "srgb")
+        look = estimate_look(small.reshape(-1, 3), "srgb", small)
+        return MediaProfile(str(p), "image", "srgb", 1, lab_stats(lab), look)
     if not is_video_path(p):
         check_readable(p)
         raise BadInputError(f"{p}: not a video or image (unknown extension '{p.suffix}')")
@@ -74,4 +80,6 @@ def profile_media(path: str | os.PathLike, frames: int = 12, max_width: int = 48
         p, encoding=enc, detect_shots=False, samples_per_second=1000.0, max_sampled_frames=frames
     )
     used = sum(s.sampled_frames - s.skipped_frames for s in clip.shots)
-    return MediaProfile(str(p), "video", enc, used, lab_stats(rgb_to_lab(clip.rgb, enc)))
+    looks = [estimate_look(s.rgb, enc, s.thumb) for s in clip.shots]
+    look = mean_look(looks, [len(s.rgb) for s in clip.shots])
+    return MediaProfile(str(p), "video", enc, used, lab_stats(rgb_to_lab(clip.rgb, enc)), look)

@@ -39,10 +39,12 @@ from gradecli.pipeline.match import (
     load_style_model,
     model_needs_picture,
     resolve_method,
+    resolve_mode,
 )
 from gradecli.pipeline.paths import check_input, check_output
 from gradecli.pipeline.preview import PREVIEW_FRACTIONS, PreviewFrame, write_preview
 from gradecli.pipeline.recipe import Recipe, file_sha256, recipe_path_for, write_recipe
+from gradecli.pipeline.shot_look import look_transfer_lut, shot_look, target_look
 from gradecli.pipeline.targets import Target, build_target
 
 __all__ = ["GradeRequest", "GradeResult", "default_output", "grade_file", "request_from_recipe"]
@@ -189,7 +191,8 @@ def grade_file(
         target = build_target(
             f"ref:{ref_p}", [rgb_to_lab(ref_img.rgb.reshape(-1, 3)[::7])], [ref_p]
         )
-        method = resolve_method(opts.method, "ref")
+        method = ("look" if resolve_mode(opts, "ref") == "look"
+                  else resolve_method(opts.method, "ref"))
     desc = ", ".join(p for p in (f"--ref {ref_p.name}" if ref_p else "", _look_desc(look)) if p)
     comment = f"gradecli {__version__} grade {src_p.name}: {desc}"
 
@@ -271,6 +274,12 @@ def _grade_still(src_p, out, render, opts, look, target, method, lut_base, comme
         model_needs_picture(target)
         model = load_style_model(method, opts.device)
         base = _model_lut(model, img.rgb, target.thumb, opts.strength, opts.lut_size)
+        lut = with_look(base, look.params)
+    elif target is not None and method == "look":
+        pic = img.rgb[:: max(1, img.rgb.shape[0] // 256), :: max(1, img.rgb.shape[1] // 256)]
+        src_look = shot_look(flat[:: max(1, flat.shape[0] // 200000)], "srgb", pic)
+        goal = target_look(target, [], [], "srgb")
+        base = look_transfer_lut(src_look, goal, "srgb", opts.strength, opts.lut_size)
         lut = with_look(base, look.params)
     elif target is not None:
         tf = fit_transfer(

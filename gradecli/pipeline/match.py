@@ -24,6 +24,7 @@ import numpy as np
 from gradecli import __version__
 from gradecli.color.ciede2000 import delta_e2000
 from gradecli.color.grade_model import GradeParams
+from gradecli.color.look_estimate import look_difference, mean_look
 from gradecli.color.lut import Lut
 from gradecli.color.spaces import lab_to_rgb, rgb_to_lab
 from gradecli.color.transfer import fit_transfer, get_method
@@ -36,6 +37,13 @@ from gradecli.io.video import EncodeOptions, is_video_path
 from gradecli.pipeline.analysis import analysis_encoding
 from gradecli.pipeline.look import with_look
 from gradecli.pipeline.paths import check_input
+from gradecli.pipeline.shot_look import (
+    MATCH_MODES,
+    look_transfer_lut,
+    measured_look,
+    shot_look,
+    target_look,
+)
 from gradecli.pipeline.targets import Target, build_target, parse_target
 
 __all__ = ["MatchOptions", "MatchResult", "ClipResult", "ShotResult", "match_clips"]
@@ -46,6 +54,11 @@ class MatchOptions:
     """How to match: transfer method, target, strength 0..1, LUT size, grouping, rendering."""
 
     method: str = "auto"
+    #: What is made equal: "colour" (colour distributions: right for takes of one scene) or
+    #: "look" (experimental: each shot's estimated grade removed, one target look given, content
+    #: colours kept). An explicit colour-transfer ``method`` means "colour". "colour" stays the
+    #: default until the look estimator measures better (benchmarks/bench_look_match.py).
+    match: str = "colour"
     target: str = "average"
     strength: float = 1.0
     lut_size: int = 33
@@ -71,7 +84,13 @@ class MatchOptions:
             get_method(self.method)
         if self.device not in ("cpu", "cuda", "auto"):
             raise BadInputError(f"--device must be cpu, cuda or auto, got {self.device!r}")
-        parse_target(self.target)
+        if self.match not in MATCH_MODES:
+            raise BadInputError(
+                f"--match must be {' or '.join(MATCH_MODES)}, got {self.match!r}"
+            )
+        kind, _ = parse_target(self.target)
+        if kind == "neutral" and resolve_mode(self, kind) != "look":
+            raise BadInputError("--target neutral needs --match look (it removes looks)")
         if not 0.0 <= self.strength <= 1.0:
             raise BadInputError(f"--strength must be in 0..1, got {self.strength}")
         if not 2 <= self.lut_size <= 129:
@@ -111,6 +130,17 @@ def resolve_method(method: str, target_kind: str) -> str:
     return AUTO_METHOD[target_kind] if method == "auto" else get_method(method).name
 
 
+def resolve_mode(opts: MatchOptions, target_kind: str) -> str:
+    """"look", "colour" or "model": what a match does for a target of ``target_kind``. A
+    ``stats:`` profile is a colour distribution, and an explicit transfer method (reinhard,
+    histogram, mkl, idt) matches distributions, so both mean "colour"."""
+    if opts.method in MODEL_METHODS:
+        return "model"
+    if target_kind == "stats" or opts.method != "auto":
+        return "colour"
+    return opts.match
+
+
 def load_style_model(method: str, device: str):
     """The style model for ``--method model`` / ``model-int8`` (ONNX Runtime, lazily)."""
     from gradecli.models.style import StyleModel
@@ -136,6 +166,9 @@ class ShotResult:
     lut: str | None
     before_mean_lab: list[float]
     after_mean_lab: list[float]
+    #: The shot's estimated look (ShotLook.to_dict()) before and after its LUT.
+    look_before: dict = field(default_factory=dict)
+    look_after: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -148,6 +181,8 @@ class ClipResult:
     shots: list[ShotResult]
     before_mean_lab: list[float]
     after_mean_lab: list[float]
+    look_before: dict = field(default_factory=dict)
+    look_after: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -164,14 +199,21 @@ class MatchResult:
     adjustments: dict = field(default_factory=dict)
     #: Per input path, the LUT schedule written for it: [(first frame, Lut), ...] (not reported).
     luts: dict[str, list[tuple[int, Lut]]] = field(default_factory=dict, repr=False)
+    #: What the verdict compares: "look" (look differences on a ColorChecker chart) or "colour"
+    #: (mean colours).
+    by: str = "colour"
+
+    @property
+    def _key(self) -> str:
+        return "look_" if self.by == "look" else ""
 
     @property
     def max_before(self) -> float:
-        return max((p["before"] for p in self.pairs), default=0.0)
+        return max((p[self._key + "before"] for p in self.pairs), default=0.0)
 
     @property
     def max_after(self) -> float:
-        return max((p["after"] for p in self.pairs), default=0.0)
+        return max((p[self._key + "after"] for p in self.pairs), default=0.0)
 
     @property
     def passed(self) -> bool:
@@ -191,8 +233,11 @@ class MatchResult:
             "max_delta_e00_after": self.max_after,
             "threshold": self.max_de,
             "passed": self.passed,
-            "note": "CIEDE2000 between clips' mean CIELAB colours; 'after' applies each shot's "
-            "LUT to the analysed samples",
+            "by": self.by,
+            "note": "before/after: CIEDE2000 between clips' mean CIELAB colours; look_before/"
+            "look_after: mean CIEDE2000 between the 24 ColorChecker patches rendered through the "
+            "two clips' estimated looks; 'after' applies each shot's LUT to the analysed samples; "
+            "the verdict uses " + ("look_after" if self.by == "look" else "after"),
         }
 
 
@@ -366,6 +411,8 @@ def _grade_analyses(
     target_desc = []
     methods_used: list[str] = []
     luts_by_clip: dict[str, list[tuple[int, Lut]]] = {}
+    clip_look_pairs: dict[str, tuple] = {}
+    modes: list[str] = []
     for g in sorted(set(group_ids)):
         members = [i for i, gi in enumerate(group_ids) if gi == g]
         tgt = target or build_target(
@@ -376,23 +423,38 @@ def _grade_analyses(
         )
         target_desc.append(tgt.description)
         hero = members[tgt.hero] if tgt.hero is not None else None
-        method = resolve_method(opts.method, tgt.kind)
+        mode = resolve_mode(opts, tgt.kind)
+        modes.append(mode)
+        method = "look" if mode == "look" else resolve_method(opts.method, tgt.kind)
         methods_used.append(method)
         model = None
         if method in MODEL_METHODS:
             model_needs_picture(tgt)
             model = load_style_model(method, opts.device)
+        looks = {i: [shot_look(s.rgb, analyses[i].encoding, s.thumb) for s in analyses[i].shots]
+                 for i in members}
+        clip_looks = [
+            mean_look(looks[i], [len(s.rgb) for s in analyses[i].shots]) for i in members
+        ]
+        goal = None
+        if mode == "look":
+            goal = target_look(tgt, clip_looks, [len(analyses[i].rgb) for i in members],
+                               analyses[members[0]].encoding)
         for i in members:
             a = analyses[i]
             stem = a.path.stem
             shots: list[ShotResult] = []
             schedule = []
             written: list[tuple[int, Lut]] = []
-            for shot in a.shots:
+            shot_after_looks = []
+            for shot, src_look in zip(a.shots, looks[i], strict=True):
                 src_lab = labs[i] if len(a.shots) == 1 else rgb_to_lab(shot.rgb, a.encoding)
                 after_mean = None  # the mean of the shot's samples through the LUT, if known
                 if i == hero:
                     lut = Lut.identity(opts.lut_size)
+                elif goal is not None:
+                    lut = look_transfer_lut(src_look, goal, a.encoding, opts.strength,
+                                            opts.lut_size)
                 elif model is not None:
                     # The model judges look apart from content: no statistics are matched.
                     pic = shot.thumb if shot.thumb is not None else _clip_thumb(a)
@@ -440,6 +502,7 @@ def _grade_analyses(
                     after = lut.apply(shot.rgb.astype(np.float64),
                                       interpolation=opts.interpolation)
                     after_mean = rgb_to_lab(after, a.encoding).mean(axis=0)
+                after_look = measured_look(lut, shot.rgb, a.encoding, shot.thumb)
                 shots.append(
                     ShotResult(
                         shot.index,
@@ -450,8 +513,11 @@ def _grade_analyses(
                         str(name),
                         src_lab.mean(axis=0).tolist(),
                         after_mean.tolist(),
+                        src_look.to_dict(),
+                        after_look.to_dict(),
                     )
                 )
+                shot_after_looks.append(after_look)
                 schedule.append((shot.start, partial(lut.apply, interpolation=opts.interpolation)))
                 written.append((shot.start, lut))
             luts_by_clip[str(a.path)] = written
@@ -469,8 +535,12 @@ def _grade_analyses(
                     shots,
                     before.tolist(),
                     after.tolist(),
+                    clip_looks[members.index(i)].to_dict(),
+                    mean_look(shot_after_looks, weights.tolist()).to_dict(),
                 )
             )
+            clip_look_pairs[str(a.path)] = (clip_looks[members.index(i)],
+                                            mean_look(shot_after_looks, weights.tolist()))
             if not opts.luts_only:
                 jobs.append((str(a.path), str(dst), schedule, opts.encode, a.bars))
     if jobs:
@@ -506,6 +576,10 @@ def _grade_analyses(
                     "b": y.path,
                     "before": float(delta_e2000(x.before_mean_lab, y.before_mean_lab)),
                     "after": float(delta_e2000(x.after_mean_lab, y.after_mean_lab)),
+                    "look_before": look_difference(clip_look_pairs[x.path][0],
+                                                   clip_look_pairs[y.path][0]),
+                    "look_after": look_difference(clip_look_pairs[x.path][1],
+                                                  clip_look_pairs[y.path][1]),
                 }
             )
     groups = [[r.path for r in m] for m in by_group.values()]
@@ -519,6 +593,7 @@ def _grade_analyses(
         opts.max_de,
         adjustments=opts.look.to_dict() if opts.look is not None else {},
         luts=luts_by_clip,
+        by="look" if "look" in modes else "colour",
     )
     return result
 

@@ -21,7 +21,7 @@ from gradecli.io.images import is_image_path, read_image
 
 __all__ = ["TARGET_KINDS", "Target", "build_target", "parse_target"]
 
-TARGET_KINDS = ("average", "median", "first", "brightest", "hero", "ref", "stats")
+TARGET_KINDS = ("average", "median", "neutral", "first", "brightest", "hero", "ref", "stats")
 _MAX_SAMPLES = 60000
 
 
@@ -44,8 +44,8 @@ def parse_target(spec: str) -> tuple[str, str | None]:
     kind = kind.strip().lower()
     if kind not in TARGET_KINDS:
         raise BadInputError(
-            f"unknown --target {spec!r}; use average, median, first, brightest, hero:PATH, "
-            "ref:IMAGE or stats:FILE.json"
+            f"unknown --target {spec!r}; use average, median, neutral, first, brightest, "
+            "hero:PATH, ref:IMAGE or stats:FILE.json"
         )
     if kind in ("hero", "ref", "stats") and not arg:
         raise BadInputError(f"--target {kind}: needs a file, e.g. {kind}:path")
@@ -126,6 +126,9 @@ def build_target(
             "average of the inputs (Wasserstein barycentre)",
             _gaussian_target(clips, mean, cov),
         )
+    if kind == "neutral":  # look matching only: every shot's look removed, none applied
+        return Target(kind, "neutral (each shot's look removed)",
+                      _subsample(np.concatenate(clips), _MAX_SAMPLES))
     if kind == "median":
         _, cov = gaussian_barycenter(means, covs)
         mean = geometric_median(means)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradecli.color.ciede2000 import delta_e2000
+from gradecli.color.look_estimate import look_difference
 from gradecli.errors import BadInputError
 from gradecli.pipeline.analysis import MediaProfile, profile_media
 
@@ -17,9 +18,13 @@ __all__ = ["PairResult", "VerifyResult", "verify"]
 
 @dataclass(frozen=True)
 class PairResult:
+    """``delta_e00``: between mean colours; ``look_delta_e00``: the look difference (mean
+    CIEDE2000 of the 24 ColorChecker patches rendered through the two estimated looks)."""
+
     a: str
     b: str
     delta_e00: float
+    look_delta_e00: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -27,10 +32,16 @@ class VerifyResult:
     items: list[MediaProfile]
     pairs: list[PairResult]
     max_de: float
+    #: What the verdict compares: "colour" (mean colours) or "look" (estimated looks).
+    by: str = "colour"
+
+    def value(self, p: PairResult) -> float:
+        """The figure of pair ``p`` the verdict uses."""
+        return p.look_delta_e00 if self.by == "look" else p.delta_e00
 
     @property
     def max_delta_e00(self) -> float:
-        return max((p.delta_e00 for p in self.pairs), default=0.0)
+        return max((self.value(p) for p in self.pairs), default=0.0)
 
     @property
     def passed(self) -> bool:
@@ -45,18 +56,27 @@ class VerifyResult:
                     "frames": it.frames,
                     "mean_lab": list(it.stats.mean),
                     "std_lab": list(it.stats.std),
+                    "look": it.look.to_dict(),
                 }
                 for it in self.items
             ],
-            "pairs": [{"a": p.a, "b": p.b, "delta_e00": p.delta_e00} for p in self.pairs],
+            "pairs": [
+                {"a": p.a, "b": p.b, "delta_e00": p.delta_e00,
+                 "look_delta_e00": p.look_delta_e00}
+                for p in self.pairs
+            ],
+            "by": self.by,
             "max_delta_e00": self.max_delta_e00,
             "threshold": self.max_de,
             "passed": self.passed,
         }
 
 
-def verify(paths: list[str | os.PathLike], max_de: float = 2.0, frames: int = 48) -> VerifyResult:
-    """Profile every input and compare the mean colours of every pair in CIEDE2000.
+def verify(
+    paths: list[str | os.PathLike], max_de: float = 2.0, frames: int = 48, by: str = "colour"
+) -> VerifyResult:
+    """Profile every input and compare every pair in CIEDE2000: their mean colours and their
+    estimated looks; ``by`` ("colour" or "look") says which decides the verdict.
 
     Raises BadInputError (naming the file) for the first input that cannot be read.
     """
@@ -64,9 +84,12 @@ def verify(paths: list[str | os.PathLike], max_de: float = 2.0, frames: int = 48
         raise BadInputError("verify needs at least one clip or image")
     if not np.isfinite(max_de) or max_de < 0:
         raise BadInputError(f"--max-de must be a non-negative number, got {max_de}")
+    if by not in ("colour", "look"):
+        raise BadInputError(f"--by must be colour or look, got {by!r}")
     items = [profile_media(p, frames=frames) for p in paths]
     pairs = [
-        PairResult(a.path, b.path, float(delta_e2000(a.stats.mean, b.stats.mean)))
+        PairResult(a.path, b.path, float(delta_e2000(a.stats.mean, b.stats.mean)),
+                   look_difference(a.look, b.look))
         for a, b in itertools.combinations(items, 2)
     ]
-    return VerifyResult(items, pairs, max_de)
+    return VerifyResult(items, pairs, max_de, by)

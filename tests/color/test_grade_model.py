@@ -57,8 +57,9 @@ def test_neutral_grade_is_the_identity(encoding, compression, rng):
     x = np.concatenate([rng.random((5000, 3)), _grid(9).reshape(-1, 3)])
     out = apply_grade(GradeParams(), x, encoding, compression)
     # BT.1886's pure power law has an infinite slope at black, so channels at exactly 0 next to
-    # bright ones come back at ~1e-7 (rounding in linear light); sRGB has a linear toe.
-    assert np.max(np.abs(out - x)) < (1e-9 if encoding == "srgb" else 1e-6)
+    # bright ones come back at ~1e-7 to ~2e-6 (rounding in linear light, by the random draw);
+    # sRGB has a linear toe.
+    assert np.max(np.abs(out - x)) < (1e-9 if encoding == "srgb" else 1e-5)
 
 
 def test_shapes_and_dtypes():

@@ -94,7 +94,8 @@ def test_match_one_lut_per_shot_and_report(tmp_path):
     a = write_clip(tmp_path / "a.mkv", [(0, 30), (1, 30)], cast=warm)
     b = write_clip(tmp_path / "b.mkv", [(0, 30), (1, 30)], cast=cool)
     out = tmp_path / "out"
-    res = match_clips([a, b], out, MatchOptions(encode=EncodeOptions(codec="ffv1")))
+    opts = MatchOptions(match="colour", encode=EncodeOptions(codec="ffv1"))
+    res = match_clips([a, b], out, opts)
     assert res.max_before > 5 and res.max_after < 0.5 and res.passed
     clip = res.clips[0]
     assert clip.cuts == [30] and len(clip.shots) == 2
@@ -104,13 +105,34 @@ def test_match_one_lut_per_shot_and_report(tmp_path):
     assert not np.allclose(lut1.table, lut2.table)
 
 
+def test_match_look_mode_matches_looks_and_keeps_content(tmp_path):
+    a = write_clip(tmp_path / "a.mkv", [(0, 24)], cast=warm)
+    b = write_clip(tmp_path / "b.mkv", [(1, 24)], cast=cool)
+    res = match_clips([a, b], tmp_path / "o", MatchOptions(match="look", luts_only=True))
+    assert res.by == "look" and res.method == "look"
+    pair = res.pairs[0]
+    assert res.max_after == pair["look_after"] and res.max_before == pair["look_before"]
+    assert res.clips[0].look_before["words"] and res.clips[0].look_after["words"]
+    colour = match_clips([a, b], tmp_path / "c", MatchOptions(luts_only=True))
+    assert colour.by == "colour" and colour.max_after == colour.pairs[0]["after"]
+    looks = MatchOptions(match="look", luts_only=True, target="neutral")
+    neutral = match_clips([a, b], tmp_path / "n", looks)
+    assert "neutral" in neutral.target
+    with pytest.raises(BadInputError, match="neutral needs --match look"):
+        MatchOptions(match="colour", target="neutral").validate()
+    with pytest.raises(BadInputError, match="--match must be"):
+        MatchOptions(match="nope").validate()
+
+
 def test_match_hero_target_recovers_the_hero(tmp_path):
     hero = write_clip(tmp_path / "hero.mkv", [(0, 36)])
     casts = [
         write_clip(tmp_path / f"c{i}.mkv", [(0, 36)], cast=f) for i, f in enumerate([warm, cool])
     ]
     res = match_clips(
-        [*casts, hero], tmp_path / "o", MatchOptions(target=f"hero:{hero}", luts_only=True)
+        [*casts, hero],
+        tmp_path / "o",
+        MatchOptions(match="colour", target=f"hero:{hero}", luts_only=True),
     )
     for c in res.clips[:2]:
         lut = read_lut(c.shots[0].lut)
@@ -166,11 +188,14 @@ def test_grade_still_and_clip_to_ref(tmp_path):
     write_image(ref, warm(_picture(2, 0, 60, 80)))
     still = tmp_path / "still.png"
     write_image(still, cool(_picture(0, 3, 60, 80)))
-    res = grade_file(still, None, GradeRequest(ref=ref))
+    colour = MatchOptions(match="colour")
+    res = grade_file(still, None, GradeRequest(ref=ref, options=colour))
     assert Path(res.output).exists() and Path(res.luts[0]).exists()
     assert res.delta_e00_to_ref_after < res.delta_e00_to_ref_before
     clip = write_clip(tmp_path / "c.mkv", [(0, 24), (1, 24)], cast=cool)
-    req = GradeRequest(ref=ref, options=MatchOptions(encode=EncodeOptions(codec="ffv1")))
+    req = GradeRequest(
+        ref=ref, options=MatchOptions(match="colour", encode=EncodeOptions(codec="ffv1"))
+    )
     res = grade_file(clip, tmp_path / "g.mkv", req, lut_out=tmp_path / "look.cube")
     assert res.shots == 2 and len(res.luts) == 2
     assert res.delta_e00_to_ref_after < 1.0
@@ -218,7 +243,8 @@ def test_letterbox_bars_are_found_and_kept_black(tmp_path):
     a = write_clip(tmp_path / "a.mkv", [(0, 24)], cast=lambda x: letterboxed(warm(x)))
     b = write_clip(tmp_path / "b.mkv", [(1, 24)], cast=lambda x: cool(x) * 0.7 + 0.2)
     assert analyze_clip(a, encoding="srgb").bars[:2] == (12, 12)
-    res = match_clips([a, b], tmp_path / "o", MatchOptions(encode=EncodeOptions(codec="ffv1")))
+    opts = MatchOptions(match="colour", encode=EncodeOptions(codec="ffv1"))
+    res = match_clips([a, b], tmp_path / "o", opts)
     assert res.passed
     with av.open(str(tmp_path / "o" / "a.mkv")) as c:
         for f in c.decode(video=0):

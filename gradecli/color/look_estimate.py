@@ -1,0 +1,333 @@
+"""What look does a picture have? Estimate a shot's grade relative to a neutral rendering.
+
+A picture's colours are its content times its grade. This module estimates the part of the grade
+that single-image evidence can tell apart from content, as a :class:`ShotLook`:
+
+- **cast** (white balance): the illuminant colour in linear light, in log-chromaticity
+  ``(log R/G, log B/G)``, from grey-edge (first order, p = 6, sigma = 1; van de Weijer, Gevers &
+  Gijsenij 2007), which measured best on the training photos; shades of grey (Minkowski p = 6,
+  Finlayson & Trezzi 2004), bright pixels (the brightest 3% unclipped pixels, after Joze et al.
+  2012) and grey pixels (after Huo et al. 2006) only say how far to trust it; grey-world is
+  reported but not used (worst of all, as published);
+- **exposure**: log2 of the median linear luminance against the median of natural photos;
+- **black point**: a lifted black (pedestal, fade) from the 0.5th percentile of luminance code
+  values.
+
+Single-image estimates mix content into the grade (a desert makes grey-world see a warm cast).
+So each raw estimate is shrunk towards "no grade": the cast by a measured factor after removing
+the bias content gives on uncast photos, exposure as a Bayesian posterior mean under Gaussian
+priors, ``k = var_grade / (var_grade + var_content)``; content bias and spread were measured on
+the training photos (``python -m training.tune_looks``). Where the four illuminant estimates
+disagree, the evidence is weak and the cast is shrunk further ("do no harm", as Resolve's Shot
+Match does). Contrast, saturation and tone curves are not estimated: a single picture's spread of
+lightness or chroma is dominated by what it shows, and these are left as they are.
+
+Arrays: R'G'B' code values (..., 3) float 0..1 in one encoding (see gradecli.color.spaces);
+pictures (H, W, 3). A look is applied, and removed, as a function of colour alone, so it bakes
+into a 3D LUT.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from gradecli.color.spaces import get_encoding
+from gradecli.errors import BadInputError
+
+__all__ = [
+    "ShotLook",
+    "NEUTRAL",
+    "estimate_look",
+    "illuminant_estimates",
+    "apply_look",
+    "remove_look",
+    "transfer_look",
+    "mean_look",
+    "look_difference",
+]
+
+# -- priors, measured by `python -m training.tune_looks` on the 46 training photos ---------------
+#: Mean log-chromaticity (log R/G, log B/G) grey-edge gives for uncast photos (what content alone
+#: makes it see; a median, robust to sunsets).
+CAST_BIAS = np.array([-0.02, -0.069])
+#: How much of the (bias-corrected, confidence-weighted) estimate is taken as the grade's cast.
+#: Measured: 0.75 gave the smallest median cast error (0.149 log units against 0.191 for no
+#: correction, random casts of std 0.15 / 0.2); 1.0 is worse in the tail.
+CAST_SHRINK = 0.75
+#: Disagreement (mean log-chromaticity distance of the other estimates from grey-edge) at which
+#: the cast is shrunk to half.
+DISAGREEMENT_HALF = 0.2
+#: log2 of the median linear luminance of natural photos, its spread over photos (content,
+#: stops), and the spread of grades' exposure changes (stops).
+EXPOSURE_PRIOR = -2.44
+EXPOSURE_CONTENT_STD = 0.92
+EXPOSURE_GRADE_STD = 0.5
+#: The 0.5th percentile of luminance code values below which a black counts as clean (the
+#: training photos' median is 0.056; haze and fog lift many of them further).
+BLACK_CLEAN = 0.08
+#: How much of a lift above that is taken as the grade's (the rest may be fog, snow, haze).
+BLACK_SHARE = 0.5
+
+_CONFIRMING = ("shades_of_grey", "bright_pixels", "grey_pixels")
+_LUMA = np.array([0.2126, 0.7152, 0.0722])  # BT.709 / sRGB luminance weights of linear R, G, B
+_CLIPPED = 0.97  # a channel code value at or above this is taken as clipped
+_DARK = 0.02  # pixels with linear luminance below this are noise, not evidence of colour
+
+
+@dataclass(frozen=True)
+class ShotLook:
+    """A shot's estimated grade relative to a neutral rendering.
+
+    - ``cast``: log-chromaticity ``(log R/G, log B/G)`` of the illuminant the grade added, in
+      linear light; (0, 0) is neutral; + first component is warmer/redder, + second bluer.
+    - ``exposure``: stops the grade added (linear gain ``2 ** exposure``).
+    - ``black``: the lifted black the grade added, in luminance code values 0..1 (0 = none).
+    - ``confidence``: 0..1, how far the four illuminant estimates agreed (1 = fully).
+    """
+
+    cast: tuple[float, float] = (0.0, 0.0)
+    exposure: float = 0.0
+    black: float = 0.0
+    confidence: float = 1.0
+
+    @property
+    def gains(self) -> np.ndarray:
+        """Linear-light RGB gains of the cast and exposure (luminance of grey kept by the cast)."""
+        g = np.exp(np.array([self.cast[0], 0.0, self.cast[1]]))
+        return g / float(_LUMA @ g) * 2.0**self.exposure
+
+    def mired(self) -> tuple[float, float]:
+        """The cast as (warmth, green-magenta) for people: warmth in mired-like units (+ warm),
+        tint in the same scale (+ magenta)."""
+        r, b = self.cast
+        return (round(float((r - b) * 100.0), 1), round(float(-(r + b) * 50.0), 1))
+
+    def describe(self) -> str:
+        """Words and numbers: "warm 12, tint -3 (green), -0.4 stop, black lifted 0.05"."""
+        warm, tint = self.mired()
+        parts = []
+        if abs(warm) >= 1.0:
+            parts.append(f"{'warm' if warm > 0 else 'cool'} {abs(warm):.0f}")
+        if abs(tint) >= 1.0:
+            parts.append(f"tint {tint:+.0f} ({'magenta' if tint > 0 else 'green'})")
+        if abs(self.exposure) >= 0.05:
+            parts.append(f"{self.exposure:+.1f} stop")
+        if self.black >= 0.005:
+            parts.append(f"black lifted {self.black:.2f}")
+        return ", ".join(parts) or "neutral"
+
+    def to_dict(self) -> dict:
+        warm, tint = self.mired()
+        return {
+            "cast": [round(float(c), 4) for c in self.cast],
+            "warmth": warm,
+            "tint": tint,
+            "exposure": round(float(self.exposure), 3),
+            "black": round(float(self.black), 4),
+            "confidence": round(float(self.confidence), 3),
+            "words": self.describe(),
+        }
+
+
+NEUTRAL = ShotLook()
+
+
+def _linear(rgb: np.ndarray, encoding: str) -> np.ndarray:
+    return get_encoding(encoding).decode(np.clip(np.asarray(rgb, np.float64), 0.0, 1.0))
+
+
+def _log_chroma(v: np.ndarray) -> np.ndarray:
+    v = np.maximum(np.asarray(v, np.float64), 1e-6)
+    return np.array([np.log(v[0] / v[1]), np.log(v[2] / v[1])])
+
+
+def _minkowski(x: np.ndarray, p: float) -> np.ndarray:
+    return np.mean(x**p, axis=0) ** (1.0 / p)
+
+
+def _grey_edge(picture_lin: np.ndarray, p: float = 6.0, sigma: float = 1.0) -> np.ndarray | None:
+    """First-order grey-edge: Minkowski norm of each channel's gradient magnitude."""
+    pic = np.ascontiguousarray(picture_lin, dtype=np.float32)
+    if pic.ndim != 3 or min(pic.shape[:2]) < 8:
+        return None
+    blur = cv2.GaussianBlur(pic, (0, 0), sigma)
+    gx = cv2.Sobel(blur, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(blur, cv2.CV_32F, 0, 1, ksize=3)
+    mag = np.sqrt(gx.astype(np.float64) ** 2 + gy**2).reshape(-1, 3)
+    clipped = (pic.reshape(-1, 3) >= _CLIPPED**2.2).any(axis=1)
+    mag = mag[~clipped]
+    if len(mag) < 64 or float(mag.max()) <= 0.0:
+        return None
+    return _minkowski(mag, p)
+
+
+def _grey_pixels(lin: np.ndarray, rounds: int = 4, share: float = 10.0) -> np.ndarray:
+    """Grey-world over the ``share`` % of pixels nearest to grey under the current estimate,
+    iterated (after Huo et al. 2006, robust automatic white balance)."""
+    lin = np.maximum(lin, 1e-4)
+    est = np.zeros(2)
+    m = lin.mean(axis=0)
+    for _ in range(rounds):
+        c = lin / np.exp(np.array([est[0], 0.0, est[1]]))
+        d = np.hypot(np.log(c[:, 0] / c[:, 1]), np.log(c[:, 2] / c[:, 1]))
+        m = lin[d <= np.percentile(d, share)].mean(axis=0)
+        est = _log_chroma(m)
+    return m
+
+
+def illuminant_estimates(
+    rgb: np.ndarray, encoding: str = "srgb", picture: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """The raw single-image illuminant estimates, each as log-chromaticity (log R/G, log B/G).
+
+    ``rgb``: samples (N, 3) R'G'B' 0..1; ``picture``: optional (H, W, 3) R'G'B' 0..1 (uint8
+    accepted) for grey-edge, which needs neighbours. Clipped and near-black pixels are left out.
+    Returns {} when fewer than 64 pixels are usable.
+    """
+    x = np.asarray(rgb, np.float64).reshape(-1, 3)
+    ok = (x < _CLIPPED).all(axis=1)
+    lin = _linear(x[ok], encoding)
+    lin = lin[lin @ _LUMA > _DARK]
+    if len(lin) < 64:
+        return {}
+    est = {
+        "grey_world": lin.mean(axis=0),
+        "shades_of_grey": _minkowski(lin, 6.0),
+    }
+    bright = lin[np.argsort(lin.sum(axis=1))[-max(16, len(lin) * 3 // 100):]]
+    est["bright_pixels"] = bright.mean(axis=0)
+    est["grey_pixels"] = _grey_pixels(lin)
+    if picture is not None:
+        pic = np.asarray(picture)
+        pic = pic / 255.0 if pic.dtype == np.uint8 else pic.astype(np.float64)
+        edge = _grey_edge(_linear(pic, encoding))
+        if edge is not None:
+            est["grey_edge"] = edge
+    return {k: _log_chroma(v) for k, v in est.items()}
+
+
+def estimate_look(
+    rgb: np.ndarray, encoding: str = "srgb", picture: np.ndarray | None = None
+) -> ShotLook:
+    """Estimate the grade of a shot or still from its samples (and picture, for grey-edge).
+
+    ``rgb``: (N, 3) R'G'B' code values 0..1 (any shape (..., 3) is flattened). Returns
+    :data:`NEUTRAL` for pictures with too few usable pixels (black frames, flat cards).
+    """
+    x = np.asarray(rgb, np.float64).reshape(-1, 3)
+    if x.size and not np.all(np.isfinite(x)):
+        raise BadInputError("RGB samples contain NaN or infinite values")
+    est = illuminant_estimates(x, encoding, picture)
+    if not est:
+        return NEUTRAL
+    # Grey-edge measured best on its own; the others say how far to trust it.
+    best = est.get("grey_edge", est["shades_of_grey"])
+    others = np.array([v for k, v in est.items() if k in _CONFIRMING])
+    disagreement = float(np.mean(np.linalg.norm(others - best, axis=1)))
+    confidence = 1.0 / (1.0 + (disagreement / DISAGREEMENT_HALF) ** 2)
+    cast = confidence * CAST_SHRINK * (best - CAST_BIAS)
+
+    lin = _linear(x, encoding)
+    # Exposure from the cast-corrected luminance, so a blue cast does not read as darker.
+    g = np.exp(np.array([cast[0], 0.0, cast[1]]))
+    g /= float(_LUMA @ g)
+    y = (lin / g) @ _LUMA
+    k_exp = EXPOSURE_GRADE_STD**2 / (EXPOSURE_GRADE_STD**2 + EXPOSURE_CONTENT_STD**2)
+    exposure = k_exp * (float(np.log2(max(np.median(y), 1e-4))) - EXPOSURE_PRIOR)
+
+    luma_code = get_encoding(encoding).encode(np.clip(y, 0.0, 1.0))
+    black = BLACK_SHARE * max(0.0, float(np.percentile(luma_code, 0.5)) - BLACK_CLEAN)
+    return ShotLook((float(cast[0]), float(cast[1])), float(exposure), black, confidence)
+
+
+def _highlight_weight(lin: np.ndarray) -> np.ndarray:
+    """0 below linear 0.6, rising smoothly to 1 at 1: how much a colour is anchored to white."""
+    t = np.clip((lin.max(axis=-1, keepdims=True) - 0.6) / 0.4, 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def apply_look(look: ShotLook, rgb: np.ndarray, encoding: str = "srgb") -> np.ndarray:
+    """Give neutral R'G'B' (..., 3) 0..1 the look: cast and exposure in linear light (whites
+    anchored: a clean white keeps its place), then the lifted black on code values."""
+    enc = get_encoding(encoding)
+    lin = enc.decode(np.clip(np.asarray(rgb, np.float64), 0.0, 1.0))
+    graded = lin * look.gains
+    w = _highlight_weight(lin) * (look.exposure <= 0.0)  # a brightening may clip, as it would
+    out = enc.encode(np.clip((1.0 - w) * graded + w * lin * look.gains.max(), 0.0, 1.0))
+    return look.black + (1.0 - look.black) * out
+
+
+def remove_look(look: ShotLook, rgb: np.ndarray, encoding: str = "srgb") -> np.ndarray:
+    """The inverse of :func:`apply_look` (exact away from the anchored highlights): the picture
+    with its look removed. Codes below the lifted black go to 0 (never below)."""
+    enc = get_encoding(encoding)
+    v = np.clip(np.asarray(rgb, np.float64), 0.0, 1.0)
+    v = np.clip((v - look.black) / (1.0 - look.black), 0.0, 1.0)
+    lin = enc.decode(v)
+    inv = 1.0 / look.gains
+    w = _highlight_weight(lin) * (look.exposure >= 0.0)
+    return enc.encode(np.clip((1.0 - w) * lin * inv + w * lin * inv.max(), 0.0, 1.0))
+
+
+def transfer_look(
+    source: ShotLook, target: ShotLook, rgb: np.ndarray, encoding: str = "srgb",
+    strength: float = 1.0,
+) -> np.ndarray:
+    """Remove ``source``'s look and apply ``target``'s, ``strength`` 0..1 of the way (blended in
+    the looks' parameters, so half strength is half the cast, not a mix of two pictures)."""
+    if strength < 1.0:
+        target = mean_look([source, target], [1.0 - strength, strength])
+    return apply_look(target, remove_look(source, rgb, encoding), encoding)
+
+
+def mean_look(looks: list[ShotLook], weights: list[float] | None = None) -> ShotLook:
+    """The average look: weighted mean of casts (log-chromaticity) and exposures; the median
+    black (one faded clip does not fade the rest unless most are)."""
+    if not looks:
+        return NEUTRAL
+    w = np.ones(len(looks)) if weights is None else np.asarray(weights, np.float64)
+    w = w / w.sum()
+    cast = np.sum([w_i * np.asarray(lk.cast) for w_i, lk in zip(w, looks, strict=True)], axis=0)
+    exposure = float(np.sum([w_i * lk.exposure for w_i, lk in zip(w, looks, strict=True)]))
+    black = float(np.median([lk.black for lk in looks])) if weights is None else float(
+        np.sum([w_i * lk.black for w_i, lk in zip(w, looks, strict=True)])
+    )
+    conf = float(np.sum([w_i * lk.confidence for w_i, lk in zip(w, looks, strict=True)]))
+    return ShotLook((float(cast[0]), float(cast[1])), exposure, black, conf)
+
+
+def look_difference(a: ShotLook, b: ShotLook) -> float:
+    """How differently two looks render a standard chart: the mean CIEDE2000 between the 24
+    ColorChecker patches (colour-science's "ColorChecker24 - After November 2014", sRGB) given
+    look ``a`` and given look ``b``. 0 for equal looks, whatever the pictures showed."""
+    from gradecli.color.ciede2000 import delta_e2000
+    from gradecli.color.spaces import rgb_to_lab
+
+    chart = colorchecker_srgb()
+    la = rgb_to_lab(apply_look(a, chart), "srgb")
+    lb = rgb_to_lab(apply_look(b, chart), "srgb")
+    return float(np.mean(delta_e2000(la, lb)))
+
+
+_CHART: np.ndarray | None = None
+
+
+def colorchecker_srgb() -> np.ndarray:
+    """The 24 ColorChecker patches as sRGB code values (24, 3) 0..1, D65-adapted (Bradford)."""
+    global _CHART
+    if _CHART is None:
+        import colour
+
+        cc = colour.CCS_COLOURCHECKERS["ColorChecker24 - After November 2014"]
+        xyy = np.array(list(cc.data.values()))
+        xyz = colour.xyY_to_XYZ(xyy)
+        rgb = colour.XYZ_to_RGB(
+            xyz, colour.RGB_COLOURSPACES["sRGB"], illuminant=cc.illuminant,
+            chromatic_adaptation_transform="Bradford", apply_cctf_encoding=True,
+        )
+        _CHART = np.clip(rgb, 0.0, 1.0)
+        _CHART.setflags(write=False)
+    return _CHART
