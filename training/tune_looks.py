@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rng = np.random.default_rng(args.seed)
     errs: dict[str, list[float]] = {}
+    sweep: list[tuple[np.ndarray, np.ndarray, float]] = []  # (cast, grey-edge, disagreement)
     for rgb in photos.values():
         for _ in range(args.casts):
             cast = rng.normal(0, CAST_STD)
@@ -95,13 +96,33 @@ def main(argv: list[str] | None = None) -> int:
             for k, v in est.items():
                 errs.setdefault(k, []).append(float(np.linalg.norm(v - cast)))
             look = le.estimate_look(graded.reshape(-1, 3), "srgb", graded)
-            errs.setdefault("shrunk (gradecli)", []).append(
+            errs.setdefault("gradecli (shrunk)", []).append(
                 float(np.linalg.norm(np.array(look.cast) - cast)))
             errs.setdefault("none (0)", []).append(float(np.linalg.norm(cast)))
+            if "grey_edge" in est:
+                others = np.array([est[k] for k in le._CONFIRMING])
+                d = float(np.mean(np.linalg.norm(others - est["grey_edge"], axis=1)))
+                sweep.append((cast, est["grey_edge"], d))
     print("\n| estimator | median cast error | mean cast error |")
     print("|---|---|---|")
     for k, e in errs.items():
         print(f"| {k} | {np.median(e):.3f} | {np.mean(e):.3f} |")
+    casts = np.array([c for c, _, _ in sweep])
+    ge = np.array([g for _, g, _ in sweep])
+    dis = np.array([d for _, _, d in sweep])
+    print("\n| shrink | disagreement half | median error | mean error | 90th pct |")
+    print("|---|---|---|---|---|")
+    best = None
+    for shrink in (0.5, 0.75, 1.0):
+        for half in (0.05, 0.1, 0.2, 0.4, float("inf")):
+            conf = 1.0 / (1.0 + (dis / half) ** 2)
+            e = np.linalg.norm(shrink * conf[:, None] * (ge - le.CAST_BIAS) - casts, axis=1)
+            row = (float(np.mean(e)), shrink, half)
+            best = min(best, row) if best else row
+            print(f"| {shrink} | {half} | {np.median(e):.3f} | {np.mean(e):.3f} | "
+                  f"{np.percentile(e, 90):.3f} |")
+    print(f"\nsmallest mean error {best[0]:.3f}: CAST_SHRINK = {best[1]}, "
+          f"DISAGREEMENT_HALF = {best[2]}")
     return 0
 
 

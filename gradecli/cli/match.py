@@ -23,11 +23,12 @@ def match_cmd(
         ..., "-o", "--output", help="Folder for graded clips, LUTs, report."
     ),
     match: str = typer.Option(
-        "colour",
+        "auto",
         "--match",
-        help="colour: make colour distributions equal (right for takes of one scene); look "
-        "(experimental): estimate each shot's grade (cast, exposure, lifted black), remove it "
-        "and give every shot one target look, so content colours stay.",
+        help="look: estimate each shot's grade (colour cast, lifted black), remove it and give "
+        "every shot one target look, so content colours stay; colour: make colour "
+        "distributions equal (right for takes of one scene); auto: colour when all clips show "
+        "the same scene, else look.",
     ),
     method: str = typer.Option(
         "auto",
@@ -48,8 +49,11 @@ def match_cmd(
     groups: str = typer.Option(
         "none", help="none, or auto: split clips too different to share one look."
     ),
-    max_de: float = typer.Option(
-        2.0, "--max-de", help="PASS/FAIL threshold on CIEDE2000 after matching."
+    max_de: float | None = typer.Option(
+        None,
+        "--max-de",
+        help="PASS/FAIL threshold on CIEDE2000 after matching (default 2.0 between mean "
+        "colours, 4.0 between looks).",
     ),
     luts_only: bool = typer.Option(False, "--luts-only", help="Write LUTs and report, no video."),
     jobs: int = typer.Option(
@@ -68,8 +72,9 @@ def match_cmd(
 ) -> None:
     """Make clips look like one film: one LUT per shot, towards a common target look.
 
-    With --match look (experimental) each shot's estimated look is removed and the target look
-    given; the verdict then compares looks (a ColorChecker chart rendered through each look).
+    Clips of different content are matched by look (each shot's estimated look removed, the
+    target look given; the verdict compares looks on a ColorChecker chart); takes of one scene
+    by colour distribution (--match auto, the default).
 
     Writes OUTPUT/<clip> graded, OUTPUT/<clip>[.shotNN].cube and OUTPUT/match_report.json.
     Exit 1 when a clip failed or clips still differ by more than --max-de.
@@ -112,7 +117,7 @@ def match_cmd(
         table.add_column(col, justify="right" if col in ("before", "after") else "left")
     key = "look_" if res.by == "look" else ""
     for p in res.pairs:
-        ok = p[key + "after"] <= max_de
+        ok = p[key + "after"] <= res.max_de
         table.add_row(
             Path(p["a"]).name,
             Path(p["b"]).name,
@@ -131,8 +136,8 @@ def match_cmd(
         err_console.print(f"[red]failed:[/] {escape(err)}")
     verdict = "[green]PASS[/]" if res.passed else "[red]FAIL[/]"
     out_console.print(
-        f"{verdict}: largest ΔE00 {res.max_before:.2f} -> {res.max_after:.2f} (max {max_de:g}); "
-        f"report {res.report}"
+        f"{verdict}: largest ΔE00 {res.max_before:.2f} -> {res.max_after:.2f} "
+        f"(max {res.max_de:g}); report {res.report}"
     )
     if not res.passed:
         raise typer.Exit(1)

@@ -13,8 +13,11 @@ from gradecli.cli.common import out_console
 
 def verify_cmd(
     inputs: list[Path] = typer.Argument(..., help="Clips and/or stills to compare."),
-    max_de: float = typer.Option(
-        2.0, "--max-de", help="Largest CIEDE2000 allowed between any pair's mean colours."
+    max_de: float | None = typer.Option(
+        None,
+        "--max-de",
+        help="Largest CIEDE2000 allowed between any pair (default 2.0 for mean colours, 4.0 for "
+        "looks).",
     ),
     frames: int = typer.Option(48, help="Frames sampled per clip (spread evenly)."),
     by: str = typer.Option(
@@ -46,15 +49,15 @@ def verify_cmd(
         out_console.print(items)
         if res.pairs:
             what = "looks" if by == "look" else "mean colours"
-            pairs = Table(title=f"CIEDE2000 between {what} (max allowed {max_de:g})")
+            pairs = Table(title=f"CIEDE2000 between {what} (max allowed {res.max_de:g})")
             for col in ("a", "b", "mean colour ΔE00", "look ΔE00", ""):
                 pairs.add_column(col)
             for p in res.pairs:
-                ok = res.value(p) <= max_de
+                ok = res.value(p) <= res.max_de
                 pairs.add_row(p.a, p.b, f"{p.delta_e00:.2f}", f"{p.look_delta_e00:.2f}",
                               "[green]PASS[/]" if ok else "[red]FAIL[/]")
             out_console.print(pairs)
         verdict = "[green]PASS[/]" if res.passed else "[red]FAIL[/]"
-        out_console.print(f"{verdict}: largest ΔE00 {res.max_delta_e00:.2f} (max {max_de:g})")
+        out_console.print(f"{verdict}: largest ΔE00 {res.max_delta_e00:.2f} (max {res.max_de:g})")
     if not res.passed:
         raise typer.Exit(1)

@@ -9,15 +9,16 @@ that single-image evidence can tell apart from content, as a :class:`ShotLook`:
   Finlayson & Trezzi 2004), bright pixels (the brightest 3% unclipped pixels, after Joze et al.
   2012) and grey pixels (after Huo et al. 2006) only say how far to trust it; grey-world is
   reported but not used (worst of all, as published);
-- **exposure**: log2 of the median linear luminance against the median of natural photos;
 - **black point**: a lifted black (pedestal, fade) from the 0.5th percentile of luminance code
-  values.
+  values, above what natural photos show.
+
+Exposure is part of a look (``ShotLook.exposure``, applied and removed like the rest) but is not
+estimated from a single picture: measured, it only moved content.
 
 Single-image estimates mix content into the grade (a desert makes grey-world see a warm cast).
 So each raw estimate is shrunk towards "no grade": the cast by a measured factor after removing
-the bias content gives on uncast photos, exposure as a Bayesian posterior mean under Gaussian
-priors, ``k = var_grade / (var_grade + var_content)``; content bias and spread were measured on
-the training photos (``python -m training.tune_looks``). Where the four illuminant estimates
+the bias content gives on uncast photos, both measured on the training photos
+(``python -m training.tune_looks``). Where the four illuminant estimates
 disagree, the evidence is weak and the cast is shrunk further ("do no harm", as Resolve's Shot
 Match does). Contrast, saturation and tone curves are not estimated: a single picture's spread of
 lightness or chroma is dominated by what it shows, and these are left as they are.
@@ -56,24 +57,26 @@ CAST_BIAS = np.array([-0.02, -0.069])
 #: How much of the (bias-corrected, confidence-weighted) estimate is taken as the grade's cast.
 #: Measured: 0.75 gave the smallest median cast error (0.149 log units against 0.191 for no
 #: correction, random casts of std 0.15 / 0.2); 1.0 is worse in the tail.
-CAST_SHRINK = 0.75
+CAST_SHRINK = 1.0
 #: Disagreement (mean log-chromaticity distance of the other estimates from grey-edge) at which
 #: the cast is shrunk to half.
-DISAGREEMENT_HALF = 0.2
-#: log2 of the median linear luminance of natural photos, its spread over photos (content,
-#: stops), and the spread of grades' exposure changes (stops).
-EXPOSURE_PRIOR = -2.44
-EXPOSURE_CONTENT_STD = 0.92
-EXPOSURE_GRADE_STD = 0.5
-#: The 0.5th percentile of luminance code values below which a black counts as clean (the
-#: training photos' median is 0.056; haze and fog lift many of them further).
-BLACK_CLEAN = 0.08
+DISAGREEMENT_HALF = 0.1
+#: The 0.5th percentile of luminance code values below which a black counts as clean: the 90th
+#: percentile of the training photos (their median is 0.056; haze, fog and snow lift many of them
+#: further). A lower threshold measured worse in benchmarks/bench_look_match.py (common-look
+#: residual 5.80 against 5.40 with 0.08), since it took haze for a grade.
+BLACK_CLEAN = 0.28
 #: How much of a lift above that is taken as the grade's (the rest may be fog, snow, haze).
 BLACK_SHARE = 0.5
 
-_CONFIRMING = ("shades_of_grey", "bright_pixels", "grey_pixels")
+_CONFIRMING = ("shades_of_grey", "grey_pixels")
 _LUMA = np.array([0.2126, 0.7152, 0.0722])  # BT.709 / sRGB luminance weights of linear R, G, B
 _CLIPPED = 0.97  # a channel code value at or above this is taken as clipped
+#: Pixels with a linear channel above this are left out of the estimates: grades roll highlights
+#: off towards white (apply_look anchors them too), so they do not carry the cast linearly.
+_BRIGHT = 0.6
+#: Linear luminance the median pixel is normalised to before the bright/dark masks (18% grey).
+_MID_GREY = 0.18
 _DARK = 0.02  # pixels with linear luminance below this are noise, not evidence of colour
 
 
@@ -157,8 +160,8 @@ def _grey_edge(picture_lin: np.ndarray, p: float = 6.0, sigma: float = 1.0) -> n
     gx = cv2.Sobel(blur, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(blur, cv2.CV_32F, 0, 1, ksize=3)
     mag = np.sqrt(gx.astype(np.float64) ** 2 + gy**2).reshape(-1, 3)
-    clipped = (pic.reshape(-1, 3) >= _CLIPPED**2.2).any(axis=1)
-    mag = mag[~clipped]
+    bright = (blur.reshape(-1, 3) > _BRIGHT).any(axis=1) | (blur.reshape(-1, 3) @ _LUMA < _DARK)
+    mag = mag[~bright]
     if len(mag) < 64 or float(mag.max()) <= 0.0:
         return None
     return _minkowski(mag, p)
@@ -188,25 +191,36 @@ def illuminant_estimates(
     Returns {} when fewer than 64 pixels are usable.
     """
     x = np.asarray(rgb, np.float64).reshape(-1, 3)
-    ok = (x < _CLIPPED).all(axis=1)
-    lin = _linear(x[ok], encoding)
-    lin = lin[lin @ _LUMA > _DARK]
+    lin = _linear(x, encoding)
+    lin = lin[(x < _CLIPPED).all(axis=1) & (lin @ _LUMA > 1e-4)]
     if len(lin) < 64:
         return {}
-    est = {
-        "grey_world": lin.mean(axis=0),
-        "shades_of_grey": _minkowski(lin, 6.0),
-    }
-    bright = lin[np.argsort(lin.sum(axis=1))[-max(16, len(lin) * 3 // 100):]]
-    est["bright_pixels"] = bright.mean(axis=0)
-    est["grey_pixels"] = _grey_pixels(lin)
+    pic_lin = None
     if picture is not None:
         pic = np.asarray(picture)
         pic = pic / 255.0 if pic.dtype == np.uint8 else pic.astype(np.float64)
-        edge = _grey_edge(_linear(pic, encoding))
-        if edge is not None:
-            est["grey_edge"] = edge
-    return {k: _log_chroma(v) for k, v in est.items()}
+        pic_lin = _linear(pic, encoding)
+    # Normalise by a first estimate (cast and exposure), so that which pixels count as dark or
+    # bright does not depend on the cast: then a cast moves every estimate by the same amount.
+    first = _log_chroma(_minkowski(lin, 6.0))
+    for _ in range(2):
+        norm = np.exp(np.array([first[0], 0.0, first[1]]))
+        norm *= float(np.median((lin / norm) @ _LUMA)) / _MID_GREY
+        n = lin / norm
+        n = n[(n <= _BRIGHT).all(axis=1) & (n @ _LUMA > _DARK)]
+        if len(n) < 64:
+            return {}
+        edge = None
+        if pic_lin is not None:
+            edge = _grey_edge(pic_lin / norm)
+        first = _log_chroma(norm * (edge if edge is not None else _minkowski(n, 6.0)))
+    est = {"grey_world": n.mean(axis=0), "shades_of_grey": _minkowski(n, 6.0)}
+    bright = n[np.argsort(n.sum(axis=1))[-max(16, len(n) * 3 // 100):]]
+    est["bright_pixels"] = bright.mean(axis=0)
+    est["grey_pixels"] = _grey_pixels(n)
+    if edge is not None:
+        est["grey_edge"] = edge
+    return {k: _log_chroma(v * norm) for k, v in est.items()}
 
 
 def estimate_look(
@@ -230,17 +244,14 @@ def estimate_look(
     confidence = 1.0 / (1.0 + (disagreement / DISAGREEMENT_HALF) ** 2)
     cast = confidence * CAST_SHRINK * (best - CAST_BIAS)
 
-    lin = _linear(x, encoding)
-    # Exposure from the cast-corrected luminance, so a blue cast does not read as darker.
+    # Exposure is not estimated: a picture's brightness is mostly what it shows, and taking even
+    # a Bayesian share of it as the grade's measured worse (smallest SSIM of L* 0.83 against 0.98
+    # without, common-look residual 5.92 against 5.80, benchmarks/bench_look_match.py).
     g = np.exp(np.array([cast[0], 0.0, cast[1]]))
-    g /= float(_LUMA @ g)
-    y = (lin / g) @ _LUMA
-    k_exp = EXPOSURE_GRADE_STD**2 / (EXPOSURE_GRADE_STD**2 + EXPOSURE_CONTENT_STD**2)
-    exposure = k_exp * (float(np.log2(max(np.median(y), 1e-4))) - EXPOSURE_PRIOR)
-
+    y = (_linear(x, encoding) / (g / float(_LUMA @ g))) @ _LUMA
     luma_code = get_encoding(encoding).encode(np.clip(y, 0.0, 1.0))
     black = BLACK_SHARE * max(0.0, float(np.percentile(luma_code, 0.5)) - BLACK_CLEAN)
-    return ShotLook((float(cast[0]), float(cast[1])), float(exposure), black, confidence)
+    return ShotLook((float(cast[0]), float(cast[1])), 0.0, black, confidence)
 
 
 def _highlight_weight(lin: np.ndarray) -> np.ndarray:

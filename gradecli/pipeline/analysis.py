@@ -19,6 +19,7 @@ from gradecli.errors import BadInputError
 from gradecli.io.files import check_readable
 from gradecli.io.images import is_image_path, read_image
 from gradecli.io.video import is_video_path, probe_video
+from gradecli.pipeline.shot_look import unbarred
 
 __all__ = ["MediaProfile", "analysis_encoding", "profile_media"]
 
@@ -80,6 +81,6 @@ def profile_media(path: str | os.PathLike, frames: int = 12, max_width: int = 48
         p, encoding=enc, detect_shots=False, samples_per_second=1000.0, max_sampled_frames=frames
     )
     used = sum(s.sampled_frames - s.skipped_frames for s in clip.shots)
-    looks = [estimate_look(s.rgb, enc, s.thumb) for s in clip.shots]
+    looks = [estimate_look(s.rgb, enc, unbarred(clip, s.thumb)) for s in clip.shots]
     look = mean_look(looks, [len(s.rgb) for s in clip.shots])
     return MediaProfile(str(p), "video", enc, used, lab_stats(rgb_to_lab(clip.rgb, enc)), look)

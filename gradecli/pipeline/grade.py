@@ -32,7 +32,6 @@ from gradecli.io.video import is_video_path, probe_video, read_frames_at
 from gradecli.pipeline.analysis import analysis_encoding
 from gradecli.pipeline.look import Look, build_look, look_lut, with_look
 from gradecli.pipeline.match import (
-    MODEL_METHODS,
     MatchOptions,
     _grade_analyses,
     _model_lut,
@@ -44,7 +43,7 @@ from gradecli.pipeline.match import (
 from gradecli.pipeline.paths import check_input, check_output
 from gradecli.pipeline.preview import PREVIEW_FRACTIONS, PreviewFrame, write_preview
 from gradecli.pipeline.recipe import Recipe, file_sha256, recipe_path_for, write_recipe
-from gradecli.pipeline.shot_look import look_transfer_lut, shot_look, target_look
+from gradecli.pipeline.shot_look import look_transfer_lut, same_scene, shot_look, target_look
 from gradecli.pipeline.targets import Target, build_target
 
 __all__ = ["GradeRequest", "GradeResult", "default_output", "grade_file", "request_from_recipe"]
@@ -191,8 +190,7 @@ def grade_file(
         target = build_target(
             f"ref:{ref_p}", [rgb_to_lab(ref_img.rgb.reshape(-1, 3)[::7])], [ref_p]
         )
-        method = ("look" if resolve_mode(opts, "ref") == "look"
-                  else resolve_method(opts.method, "ref"))
+        method = resolve_method(opts.method, "ref")  # colour mode's; look mode says "look"
     desc = ", ".join(p for p in (f"--ref {ref_p.name}" if ref_p else "", _look_desc(look)) if p)
     comment = f"gradecli {__version__} grade {src_p.name}: {desc}"
 
@@ -202,7 +200,8 @@ def grade_file(
     else:
         res = _grade_clip(src_p, out, render, opts, look, target, method, lut_base, comment,
                           prev_p, progress)
-    luts, shots, before, after, output = res
+    luts, shots, before, after, output, used = res
+    method = used if target is not None else None
     ref_mean = target.lab.mean(axis=0) if target is not None else None
     looks = (
         tuple(
@@ -270,13 +269,15 @@ def _grade_still(src_p, out, render, opts, look, target, method, lut_base, comme
     img = read_image(src_p)
     flat = img.rgb.reshape(-1, 3)
     src_lab = rgb_to_lab(flat[:: max(1, flat.shape[0] // 200000)])
-    if target is not None and method in MODEL_METHODS:
+    pic = _small(img.rgb)
+    mode = resolve_mode(opts, "ref", target is not None and same_scene([pic, target.thumb]))
+    if target is not None and mode == "model":
         model_needs_picture(target)
         model = load_style_model(method, opts.device)
         base = _model_lut(model, img.rgb, target.thumb, opts.strength, opts.lut_size)
         lut = with_look(base, look.params)
-    elif target is not None and method == "look":
-        pic = img.rgb[:: max(1, img.rgb.shape[0] // 256), :: max(1, img.rgb.shape[1] // 256)]
+    elif target is not None and mode == "look":
+        method = "look"
         src_look = shot_look(flat[:: max(1, flat.shape[0] // 200000)], "srgb", pic)
         goal = target_look(target, [], [], "srgb")
         base = look_transfer_lut(src_look, goal, "srgb", opts.strength, opts.lut_size)
@@ -298,7 +299,12 @@ def _grade_still(src_p, out, render, opts, look, target, method, lut_base, comme
         write_image(out, after, bit_depth=img.bit_depth, alpha=img.alpha)
     after_lab = rgb_to_lab(after.reshape(-1, 3)[:: max(1, flat.shape[0] // 200000)])
     return ([str(lut_base)], 1, src_lab.mean(axis=0), after_lab.mean(axis=0),
-            str(out) if render else None)
+            str(out) if render else None, method)
+
+
+def _small(rgb: np.ndarray, side: int = 256) -> np.ndarray:
+    """``rgb`` (H, W, 3) subsampled to about ``side`` pixels on each axis."""
+    return rgb[:: max(1, rgb.shape[0] // side), :: max(1, rgb.shape[1] // side)]
 
 
 def _grade_clip(src_p, out, render, opts, look, target, method, lut_base, comment, prev_p,
@@ -320,6 +326,7 @@ def _grade_clip(src_p, out, render, opts, look, target, method, lut_base, commen
         )
         if res.failed:
             raise BadInputError(res.failed[0][1])
+        method = res.method
         clip = res.clips[0]
         schedule = res.luts[clip.path]
         luts = [s.lut for s in clip.shots]
@@ -354,5 +361,5 @@ def _grade_clip(src_p, out, render, opts, look, target, method, lut_base, commen
                for start, lut in schedule]
         transcode(src_p, out, fns, opts.encode, progress=progress, keep_bars=bars)
         output = str(out)
-    return luts, len(schedule), before, after, output
+    return luts, len(schedule), before, after, output, method
 

@@ -39,10 +39,13 @@ from gradecli.pipeline.look import with_look
 from gradecli.pipeline.paths import check_input
 from gradecli.pipeline.shot_look import (
     MATCH_MODES,
+    default_max_de,
     look_transfer_lut,
     measured_look,
+    same_scene,
     shot_look,
     target_look,
+    unbarred,
 )
 from gradecli.pipeline.targets import Target, build_target, parse_target
 
@@ -54,16 +57,17 @@ class MatchOptions:
     """How to match: transfer method, target, strength 0..1, LUT size, grouping, rendering."""
 
     method: str = "auto"
-    #: What is made equal: "colour" (colour distributions: right for takes of one scene) or
-    #: "look" (experimental: each shot's estimated grade removed, one target look given, content
-    #: colours kept). An explicit colour-transfer ``method`` means "colour". "colour" stays the
-    #: default until the look estimator measures better (benchmarks/bench_look_match.py).
-    match: str = "colour"
+    #: What is made equal: "look" (each shot's estimated grade removed, one target look given,
+    #: content colours kept), "colour" (colour distributions: right for takes of one scene) or
+    #: "auto" (colour when every clip shows the same scene, else look). An explicit
+    #: colour-transfer ``method`` means "colour". Measured in benchmarks/bench_look_match.py.
+    match: str = "auto"
     target: str = "average"
     strength: float = 1.0
     lut_size: int = 33
     groups: str = "none"  # or "auto"
-    max_de: float = 2.0
+    #: The verdict's threshold; None: 2.0 for mean colours, 4.0 for looks (DEFAULT_MAX_DE).
+    max_de: float | None = None
     luts_only: bool = False
     jobs: int = 1
     detect_cuts: bool = True
@@ -89,7 +93,7 @@ class MatchOptions:
                 f"--match must be {' or '.join(MATCH_MODES)}, got {self.match!r}"
             )
         kind, _ = parse_target(self.target)
-        if kind == "neutral" and resolve_mode(self, kind) != "look":
+        if kind == "neutral" and resolve_mode(self, kind) == "colour" and self.match != "auto":
             raise BadInputError("--target neutral needs --match look (it removes looks)")
         if not 0.0 <= self.strength <= 1.0:
             raise BadInputError(f"--strength must be in 0..1, got {self.strength}")
@@ -130,14 +134,17 @@ def resolve_method(method: str, target_kind: str) -> str:
     return AUTO_METHOD[target_kind] if method == "auto" else get_method(method).name
 
 
-def resolve_mode(opts: MatchOptions, target_kind: str) -> str:
+def resolve_mode(opts: MatchOptions, target_kind: str, one_scene: bool = False) -> str:
     """"look", "colour" or "model": what a match does for a target of ``target_kind``. A
     ``stats:`` profile is a colour distribution, and an explicit transfer method (reinhard,
-    histogram, mkl, idt) matches distributions, so both mean "colour"."""
+    histogram, mkl, idt) matches distributions, so both mean "colour"; ``--match auto`` means
+    colour when the pictures show ``one_scene``, else look."""
     if opts.method in MODEL_METHODS:
         return "model"
     if target_kind == "stats" or opts.method != "auto":
         return "colour"
+    if opts.match == "auto":
+        return "colour" if one_scene else "look"
     return opts.match
 
 
@@ -389,7 +396,24 @@ def match_clips(
             + (f" ({why})" if why else "")
         )
     out.mkdir(parents=True, exist_ok=True)
-    return _grade_analyses(analyses, failed, out, opts, on_clip=on_clip, progress=progress)
+    target = _outside_hero(opts.target, paths, analyse)
+    return _grade_analyses(analyses, failed, out, opts, target=target, on_clip=on_clip,
+                           progress=progress)
+
+
+def _outside_hero(spec: str, paths: list[Path], analyse) -> Target | None:
+    """For ``hero:CLIP`` naming a clip that is not among ``paths``: the target made from its own
+    analysis (the clip is analysed, not rendered); else None."""
+    kind, arg = parse_target(spec)
+    if kind != "hero" or arg is None:
+        return None
+    p = Path(arg)
+    if any(p.resolve() == q.resolve() for q in paths) or not is_video_path(p):
+        return None
+    a = analyse(p)
+    lab = rgb_to_lab(a.rgb, a.encoding)
+    return Target("hero", f"hero {p.name} (not rendered)", lab[:: max(1, len(lab) // 60000)],
+                  None, unbarred(a, _clip_thumb(a)))
 
 
 def _grade_analyses(
@@ -423,7 +447,11 @@ def _grade_analyses(
         )
         target_desc.append(tgt.description)
         hero = members[tgt.hero] if tgt.hero is not None else None
-        mode = resolve_mode(opts, tgt.kind)
+        pictures = [unbarred(analyses[i], _clip_thumb(analyses[i])) for i in members]
+        if tgt.hero is None and tgt.thumb is not None:
+            pictures.append(tgt.thumb)
+        one_scene = tgt.kind != "neutral" and same_scene(pictures)
+        mode = resolve_mode(opts, tgt.kind, one_scene)
         modes.append(mode)
         method = "look" if mode == "look" else resolve_method(opts.method, tgt.kind)
         methods_used.append(method)
@@ -431,8 +459,11 @@ def _grade_analyses(
         if method in MODEL_METHODS:
             model_needs_picture(tgt)
             model = load_style_model(method, opts.device)
-        looks = {i: [shot_look(s.rgb, analyses[i].encoding, s.thumb) for s in analyses[i].shots]
-                 for i in members}
+        looks = {
+            i: [shot_look(s.rgb, analyses[i].encoding, unbarred(analyses[i], s.thumb))
+                for s in analyses[i].shots]
+            for i in members
+        }
         clip_looks = [
             mean_look(looks[i], [len(s.rgb) for s in analyses[i].shots]) for i in members
         ]
@@ -502,7 +533,7 @@ def _grade_analyses(
                     after = lut.apply(shot.rgb.astype(np.float64),
                                       interpolation=opts.interpolation)
                     after_mean = rgb_to_lab(after, a.encoding).mean(axis=0)
-                after_look = measured_look(lut, shot.rgb, a.encoding, shot.thumb)
+                after_look = measured_look(lut, shot.rgb, a.encoding, unbarred(a, shot.thumb))
                 shots.append(
                     ShotResult(
                         shot.index,
@@ -590,7 +621,7 @@ def _grade_analyses(
         failed,
         groups,
         pairs,
-        opts.max_de,
+        default_max_de("look" if "look" in modes else "colour", opts.max_de),
         adjustments=opts.look.to_dict() if opts.look is not None else {},
         luts=luts_by_clip,
         by="look" if "look" in modes else "colour",

@@ -12,6 +12,7 @@ from gradecli.color.ciede2000 import delta_e2000
 from gradecli.color.look_estimate import look_difference
 from gradecli.errors import BadInputError
 from gradecli.pipeline.analysis import MediaProfile, profile_media
+from gradecli.pipeline.shot_look import default_max_de
 
 __all__ = ["PairResult", "VerifyResult", "verify"]
 
@@ -73,7 +74,10 @@ class VerifyResult:
 
 
 def verify(
-    paths: list[str | os.PathLike], max_de: float = 2.0, frames: int = 48, by: str = "colour"
+    paths: list[str | os.PathLike],
+    max_de: float | None = None,
+    frames: int = 48,
+    by: str = "colour",
 ) -> VerifyResult:
     """Profile every input and compare every pair in CIEDE2000: their mean colours and their
     estimated looks; ``by`` ("colour" or "look") says which decides the verdict.
@@ -82,10 +86,11 @@ def verify(
     """
     if not paths:
         raise BadInputError("verify needs at least one clip or image")
-    if not np.isfinite(max_de) or max_de < 0:
-        raise BadInputError(f"--max-de must be a non-negative number, got {max_de}")
     if by not in ("colour", "look"):
         raise BadInputError(f"--by must be colour or look, got {by!r}")
+    max_de = default_max_de(by, max_de)
+    if not np.isfinite(max_de) or max_de < 0:
+        raise BadInputError(f"--max-de must be a non-negative number, got {max_de}")
     items = [profile_media(p, frames=frames) for p in paths]
     pairs = [
         PairResult(a.path, b.path, float(delta_e2000(a.stats.mean, b.stats.mean)),

@@ -96,7 +96,7 @@ def test_ref_and_prompt_combine(tmp_path, photo):
     assert run([*args, "-o", str(both)]) == 0
     assert lab_of(both)[:, 2].mean() > lab_of(only_ref)[:, 2].mean() + 2
     recipe = json.loads((tmp_path / "rp.grade.json").read_text())
-    assert recipe["reference"]["path"] == str(ref.resolve()) and recipe["method_used"] == "idt"
+    assert recipe["reference"]["path"] == str(ref.resolve()) and recipe["method_used"] == "look"
 
 
 def test_preview_only_writes_sheet_lut_and_recipe(tmp_path):

@@ -113,8 +113,12 @@ def test_match_look_mode_matches_looks_and_keeps_content(tmp_path):
     pair = res.pairs[0]
     assert res.max_after == pair["look_after"] and res.max_before == pair["look_before"]
     assert res.clips[0].look_before["words"] and res.clips[0].look_after["words"]
-    colour = match_clips([a, b], tmp_path / "c", MatchOptions(luts_only=True))
+    assert res.max_de == 4.0  # the default threshold between looks
+    auto = match_clips([a, b], tmp_path / "d", MatchOptions(luts_only=True))
+    assert auto.by == "look"  # different pictures: auto matches looks
+    colour = match_clips([a, b], tmp_path / "c", MatchOptions(match="colour", luts_only=True))
     assert colour.by == "colour" and colour.max_after == colour.pairs[0]["after"]
+    assert colour.max_de == 2.0
     looks = MatchOptions(match="look", luts_only=True, target="neutral")
     neutral = match_clips([a, b], tmp_path / "n", looks)
     assert "neutral" in neutral.target
@@ -122,6 +126,24 @@ def test_match_look_mode_matches_looks_and_keeps_content(tmp_path):
         MatchOptions(match="colour", target="neutral").validate()
     with pytest.raises(BadInputError, match="--match must be"):
         MatchOptions(match="nope").validate()
+
+
+def test_auto_matches_takes_of_one_scene_by_colour(tmp_path):
+    a = write_clip(tmp_path / "a.mkv", [(0, 24)], cast=warm)
+    b = write_clip(tmp_path / "b.mkv", [(0, 24)], cast=cool)
+    res = match_clips([a, b], tmp_path / "o", MatchOptions(luts_only=True))
+    assert res.by == "colour" and res.method != "look"
+
+
+def test_content_similarity_ignores_casts_and_tells_scenes_apart():
+    from gradecli.pipeline.shot_look import content_similarity, same_scene
+
+    p0, p1 = _picture(0, 0), _picture(1, 0)
+    assert content_similarity(p0, warm(p0)) > 0.95
+    assert content_similarity(p0, p0 ** 2.0) > 0.99  # a tone curve keeps the layout
+    assert content_similarity(p0, p1) < 0.8
+    assert same_scene([p0, cool(p0), warm(p0)]) and not same_scene([p0, p1])
+    assert not same_scene([p0, None])
 
 
 def test_match_hero_target_recovers_the_hero(tmp_path):

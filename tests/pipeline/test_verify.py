@@ -49,3 +49,25 @@ def test_bad_inputs(tmp_path):
         verify([txt])
     with pytest.raises(BadInputError):
         verify([])
+
+
+def test_by_look_compares_estimated_looks(tmp_path):
+    from gradecli.color.look_estimate import ShotLook, apply_look
+    from tests._look_photos import photos
+
+    pic = photos()["chelsea"]
+    warm, cool = ShotLook(cast=(0.2, -0.25)), ShotLook(cast=(-0.2, 0.25))
+    paths = {}
+    for name, look in (("w1", warm), ("w2", warm), ("c", cool)):
+        paths[name] = tmp_path / f"{name}.png"
+        write_image(paths[name], apply_look(look, pic))
+    same = verify([paths["w1"], paths["w2"]], by="look")
+    diff = verify([paths["w1"], paths["c"]], by="look")
+    assert same.by == "look" and same.max_de == 4.0 and same.passed
+    assert same.max_delta_e00 < 0.05 < diff.max_delta_e00
+    assert diff.max_delta_e00 == diff.pairs[0].look_delta_e00
+    d = diff.to_dict()
+    assert d["by"] == "look" and "look" in d["items"][0] and "look_delta_e00" in d["pairs"][0]
+    assert verify([paths["w1"], paths["c"]]).max_de == 2.0  # colour: the old default
+    with pytest.raises(BadInputError, match="--by"):
+        verify([paths["w1"], paths["c"]], by="nope")
