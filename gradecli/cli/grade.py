@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from gradecli.cli.common import err_console, model_note, out_console, progress_bar
+from gradecli.cli.common import STATE, err_console, model_note, out_console, progress_bar
 
 
 def grade_cmd(
@@ -105,6 +105,11 @@ def grade_cmd(
         if path:
             err_console.print(f"wrote {path}", markup=False)
     name = Path(res.input).name
+    if res.look.prompt_scale != 1.0 and not STATE.quiet:
+        err_console.print(
+            f"prompt look scaled x{res.look.prompt_scale:.2f} for this picture, so it changes it "
+            "as much as it changes a standard chart", markup=False
+        )
     if res.delta_e00_to_ref_before is not None:
         out_console.print(
             f"{name}: {res.shots} shot(s) ({res.method}); ΔE00 of mean colour to the reference "

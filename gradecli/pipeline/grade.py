@@ -30,7 +30,7 @@ from gradecli.io.images import is_image_path, read_image, write_image
 from gradecli.io.luts import write_lut
 from gradecli.io.video import is_video_path, probe_video, read_frames_at
 from gradecli.pipeline.analysis import analysis_encoding
-from gradecli.pipeline.look import Look, build_look, look_lut, with_look
+from gradecli.pipeline.look import Look, build_look, calibrated, look_lut, with_look
 from gradecli.pipeline.match import (
     MatchOptions,
     _grade_analyses,
@@ -200,7 +200,7 @@ def grade_file(
     else:
         res = _grade_clip(src_p, out, render, opts, look, target, method, lut_base, comment,
                           prev_p, progress)
-    luts, shots, before, after, output, used = res
+    luts, shots, before, after, output, used, look = res
     method = used if target is not None else None
     ref_mean = target.lab.mean(axis=0) if target is not None else None
     looks = (
@@ -268,6 +268,7 @@ def _look_desc(look: Look) -> str:
 def _grade_still(src_p, out, render, opts, look, target, method, lut_base, comment, prev_p):
     img = read_image(src_p)
     flat = img.rgb.reshape(-1, 3)
+    look = calibrated(look, flat)
     src_lab = rgb_to_lab(flat[:: max(1, flat.shape[0] // 200000)])
     pic = _small(img.rgb)
     mode = resolve_mode(opts, "ref", target is not None and same_scene([pic, target.thumb]))
@@ -299,7 +300,7 @@ def _grade_still(src_p, out, render, opts, look, target, method, lut_base, comme
         write_image(out, after, bit_depth=img.bit_depth, alpha=img.alpha)
     after_lab = rgb_to_lab(after.reshape(-1, 3)[:: max(1, flat.shape[0] // 200000)])
     return ([str(lut_base)], 1, src_lab.mean(axis=0), after_lab.mean(axis=0),
-            str(out) if render else None, method)
+            str(out) if render else None, method, look)
 
 
 def _small(rgb: np.ndarray, side: int = 256) -> np.ndarray:
@@ -315,6 +316,7 @@ def _grade_clip(src_p, out, render, opts, look, target, method, lut_base, commen
         # Per shot: a transfer towards the reference, then the look (one decode pass).
         analysis = analyze_clip(src_p, encoding=enc, detect_shots=opts.detect_cuts,
                                 seed=opts.seed)
+        look = calibrated(look, analysis.rgb, enc)
         res = _grade_analyses(
             [analysis],
             [],
@@ -335,15 +337,17 @@ def _grade_clip(src_p, out, render, opts, look, target, method, lut_base, commen
         sampled = None
     else:
         # A parametric look is the same for every shot: one LUT, no analysis pass. A few
-        # frames found by seeking give the before/after figures, the bars and the preview.
-        lut = _titled(look_lut(look.params, opts.lut_size, enc), f"gradecli grade {src_p.stem}",
-                      comment)
-        write_lut(lut, lut_base)
-        schedule, luts = [(0, lut)], [str(lut_base)]
+        # frames found by seeking give its strength, the before/after figures, the bars and
+        # the preview.
         _, sampled = read_frames_at(src_p, list(PREVIEW_FRACTIONS))
         frames = [f for _, _, f in sampled]
         bars = bars_in_frames(frames)
         sub = [f[::4, ::4].reshape(-1, 3) for f in frames]
+        look = calibrated(look, np.concatenate(sub), enc)
+        lut = _titled(look_lut(look.params, opts.lut_size, enc), f"gradecli grade {src_p.stem}",
+                      comment)
+        write_lut(lut, lut_base)
+        schedule, luts = [(0, lut)], [str(lut_base)]
         before = np.mean([rgb_to_lab(s, enc).mean(axis=0) for s in sub], axis=0)
         after = np.mean(
             [rgb_to_lab(lut.apply(s, interpolation=opts.interpolation), enc).mean(axis=0)
@@ -361,5 +365,5 @@ def _grade_clip(src_p, out, render, opts, look, target, method, lut_base, commen
                for start, lut in schedule]
         transcode(src_p, out, fns, opts.encode, progress=progress, keep_bars=bars)
         output = str(out)
-    return luts, len(schedule), before, after, output, method
+    return luts, len(schedule), before, after, output, method, look
 

@@ -8,6 +8,7 @@ same LUT byte for byte.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,7 +18,7 @@ from gradecli.color.lut import Lut
 from gradecli.errors import BadInputError
 from gradecli.pipeline.prompt import ParsedPrompt, parse_prompt
 
-__all__ = ["Look", "build_look", "canonical", "look_lut", "with_look"]
+__all__ = ["Look", "build_look", "calibrated", "canonical", "look_lut", "with_look"]
 
 
 def canonical(params: GradeParams) -> GradeParams:
@@ -27,13 +28,17 @@ def canonical(params: GradeParams) -> GradeParams:
 
 @dataclass(frozen=True)
 class Look:
-    """The parametric part of a grade: what the prompt gave, what adjustments add, the sum."""
+    """The parametric part of a grade: what the prompt gave, what adjustments add, the sum.
+
+    ``prompt_scale``: the factor the prompt's look was scaled by for the picture it grades
+    (:func:`calibrated`), 1.0 before calibration; ``params`` includes it."""
 
     prompt: str | None = None
     parsed: ParsedPrompt | None = None
     prompt_params: GradeParams = field(default_factory=GradeParams)
     adjust: GradeParams = field(default_factory=GradeParams)
     params: GradeParams = field(default_factory=GradeParams)
+    prompt_scale: float = 1.0
 
     @property
     def is_neutral(self) -> bool:
@@ -71,6 +76,19 @@ def build_look(
     adjust = canonical(adjust or GradeParams())
     prompt_params = canonical(prompt_params)
     return Look(prompt, parsed, prompt_params, adjust, canonical(add(prompt_params, adjust)))
+
+
+def calibrated(look: Look, rgb: np.ndarray, encoding: str = "srgb") -> Look:
+    """``look`` with its prompt part scaled so that it changes the picture ``rgb`` (..., 3)
+    R'G'B' 0..1 by the amount it changes a standard chart (gradecli.color.look_strength);
+    adjustments stay as given. Deterministic for the same picture, so recipes rebuild it."""
+    from gradecli.color.look_strength import calibrated_strength
+
+    scale = round(calibrated_strength(look.prompt_params, rgb, encoding), 3)
+    if scale == 1.0:
+        return look
+    params = canonical(add(look.prompt_params.scaled(scale), look.adjust))
+    return dataclasses.replace(look, params=params, prompt_scale=scale)
 
 
 def look_lut(params: GradeParams, size: int = 33, encoding: str = "srgb") -> Lut:

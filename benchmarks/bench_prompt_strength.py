@@ -1,0 +1,89 @@
+"""Does a prompt change every picture by a similar measured amount?
+
+For the prompts "warm", "cool", "high contrast" and "desaturated", the look gradecli parses from
+the words is applied to every test photo (the held-out ``eval`` photos of
+``training/data/manifest.json`` when present, and the project's ``examples/stills``), as
+``grade --prompt`` does, and the change it makes is measured on the photo: mean b* for warm and
+cool, the spread (std) of L* in percent for high contrast, mean chroma C* in percent for
+desaturated. Rows: the look at its library strength ("fixed") and calibrated per picture
+(gradecli.color.look_strength, what ``grade --prompt`` uses). Columns: smallest and largest change
+over the photos and their ratio (goal: at most 2).
+
+Run: python benchmarks/bench_prompt_strength.py (about 20 s).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks._common import markdown_table  # noqa: E402
+from benchmarks.bench_style_model import MANIFEST, _downscale, eval_photos  # noqa: E402
+from gradecli.color.grade_model import apply_grade  # noqa: E402
+from gradecli.color.look_strength import calibrated_strength  # noqa: E402
+from gradecli.color.spaces import rgb_to_lab  # noqa: E402
+from gradecli.io.images import read_image  # noqa: E402
+from gradecli.pipeline.look import build_look  # noqa: E402
+
+#: prompt -> (what is measured, index into the measured vector)
+PROMPTS = {
+    "warm": "mean b*",
+    "cool": "mean b*",
+    "high contrast": "L* spread %",
+    "desaturated": "mean C* %",
+}
+
+
+def photos() -> dict[str, np.ndarray]:
+    out = eval_photos() if MANIFEST.exists() else {}
+    for p in sorted((REPO / "examples" / "stills").glob("*")):
+        if p.suffix.lower() in (".png", ".jpg"):
+            out[p.stem] = _downscale(read_image(p).rgb, 256)
+    return out
+
+
+def measure(what: str, before: np.ndarray, after: np.ndarray) -> float:
+    lb, la = rgb_to_lab(before.reshape(-1, 3)), rgb_to_lab(after.reshape(-1, 3))
+    if what == "mean b*":
+        return float((la[:, 2] - lb[:, 2]).mean())
+    if what == "L* spread %":
+        return float(100.0 * (la[:, 0].std() / lb[:, 0].std() - 1.0))
+    cb, ca = np.hypot(lb[:, 1], lb[:, 2]).mean(), np.hypot(la[:, 1], la[:, 2]).mean()
+    return float(100.0 * (ca / cb - 1.0))
+
+
+def main() -> int:
+    pics = photos()
+    rows, goals = [], []
+    for prompt, what in PROMPTS.items():
+        params = build_look(prompt).params
+        for mode in ("fixed", "calibrated"):
+            changes = []
+            for pic in pics.values():
+                p = params
+                if mode == "calibrated":
+                    p = params.scaled(calibrated_strength(params, pic))
+                changes.append(measure(what, pic, apply_grade(p, pic)))
+            mags = np.abs(changes)
+            same_sign = bool(np.all(np.sign(changes) == np.sign(np.median(changes))))
+            ratio = float(mags.max() / max(mags.min(), 1e-9)) if same_sign else float("inf")
+            rows.append([prompt, mode, what, f"{min(changes):+.2f}", f"{max(changes):+.2f}",
+                         f"{ratio:.2f}"])
+            if mode == "calibrated":
+                goals.append(f"goal {prompt!r}: largest / smallest change <= 2: {ratio:.2f} "
+                             f"{'PASS' if ratio <= 2.0 else 'FAIL'}")
+    print(f"### Prompt strength over {len(pics)} photos\n")
+    print(markdown_table(["prompt", "strength", "measured", "smallest", "largest", "ratio"], rows))
+    print()
+    print("\n".join(f"- {g}" for g in goals))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
