@@ -14,11 +14,8 @@ Run: ``python -m training.tune_looks`` (after ``python -m training.gather_images
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from gradecli.color import look_estimate as le
@@ -31,23 +28,12 @@ SIDE = 256
 CAST_STD = (0.15, 0.2)
 
 
-def train_photos(manifest: Path = MANIFEST, split: str = "train") -> dict[str, np.ndarray]:
-    """name -> float64 sRGB (H, W, 3) 0..1 of the photos of ``split``, at most SIDE px."""
-    if not manifest.exists():
-        sys.exit(f"{manifest} is missing: run python -m training.gather_images first")
-    m = json.loads(manifest.read_text(encoding="utf-8"))
-    out = {}
-    for r in m["images"]:
-        if r["split"] != split:
-            continue
-        im = cv2.imread(str(manifest.parent / r["file"]), cv2.IMREAD_COLOR)
-        rgb = cv2.cvtColor(im, cv2.COLOR_BGR2RGB).astype(np.float64) / 255.0
-        h, w = rgb.shape[:2]
-        s = SIDE / max(h, w)
-        if s < 1:
-            rgb = cv2.resize(rgb, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
-        out[Path(r["file"]).stem] = np.clip(rgb, 0, 1)
-    return out
+def train_photos(split: str = "train") -> dict[str, np.ndarray]:
+    """name -> float64 sRGB (H, W, 3) 0..1 of the photos of ``split``, at most SIDE px: the same
+    loader and sizes as the benchmarks (never the ``eval`` split here)."""
+    from benchmarks.bench_style_model import eval_photos
+
+    return eval_photos(MANIFEST, SIDE, split)
 
 
 def cast_photo(rgb: np.ndarray, cast: np.ndarray, stops: float) -> np.ndarray:

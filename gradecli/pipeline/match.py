@@ -93,8 +93,10 @@ class MatchOptions:
                 f"--match must be {' or '.join(MATCH_MODES)}, got {self.match!r}"
             )
         kind, _ = parse_target(self.target)
-        if kind == "neutral" and resolve_mode(self, kind) == "colour" and self.match != "auto":
-            raise BadInputError("--target neutral needs --match look (it removes looks)")
+        if kind == "neutral" and resolve_mode(self, kind) != "look":
+            raise BadInputError(
+                "--target neutral needs --match look or auto and no --method (it removes looks)"
+            )
         if not 0.0 <= self.strength <= 1.0:
             raise BadInputError(f"--strength must be in 0..1, got {self.strength}")
         if not 2 <= self.lut_size <= 129:
@@ -529,11 +531,15 @@ def _grade_analyses(
                         else f"{stem}.shot{shot.index + 1:02d}.cube"
                     )
                 write_lut(lut, name)
+                after = None
                 if after_mean is None or opts.interpolation != "tetrahedral":
                     after = lut.apply(shot.rgb.astype(np.float64),
                                       interpolation=opts.interpolation)
                     after_mean = rgb_to_lab(after, a.encoding).mean(axis=0)
-                after_look = measured_look(lut, shot.rgb, a.encoding, unbarred(a, shot.thumb))
+                after_look = measured_look(
+                    lut, shot.rgb if after is None else None, a.encoding,
+                    unbarred(a, shot.thumb), graded=after,
+                )
                 shots.append(
                     ShotResult(
                         shot.index,
@@ -555,6 +561,8 @@ def _grade_analyses(
             weights = np.array([len(s.rgb) for s in a.shots], float)
             before = np.average([s.before_mean_lab for s in shots], axis=0, weights=weights)
             after = np.average([s.after_mean_lab for s in shots], axis=0, weights=weights)
+            look_pair = (clip_looks[members.index(i)],
+                         mean_look(shot_after_looks, weights.tolist()))
             dst = output_names[i] if output_names is not None else out / a.path.name
             results.append(
                 ClipResult(
@@ -566,12 +574,11 @@ def _grade_analyses(
                     shots,
                     before.tolist(),
                     after.tolist(),
-                    clip_looks[members.index(i)].to_dict(),
-                    mean_look(shot_after_looks, weights.tolist()).to_dict(),
+                    look_pair[0].to_dict(),
+                    look_pair[1].to_dict(),
                 )
             )
-            clip_look_pairs[str(a.path)] = (clip_looks[members.index(i)],
-                                            mean_look(shot_after_looks, weights.tolist()))
+            clip_look_pairs[str(a.path)] = look_pair
             if not opts.luts_only:
                 jobs.append((str(a.path), str(dst), schedule, opts.encode, a.bars))
     if jobs:

@@ -119,16 +119,19 @@ def look_transfer_lut(source: ShotLook, target: ShotLook, encoding: str, strengt
     )
 
 
-def measured_look(lut: Lut, rgb: np.ndarray, encoding: str,
-                  picture: np.ndarray | None) -> ShotLook:
-    """The look estimated on ``rgb`` (and ``picture``) graded through ``lut``: what the output
-    looks like to the same estimator, for reports and gates."""
+def measured_look(lut: Lut, rgb: np.ndarray | None, encoding: str,
+                  picture: np.ndarray | None, graded: np.ndarray | None = None) -> ShotLook:
+    """The look estimated on samples ``rgb`` (and ``picture``) graded through ``lut``: what the
+    output looks like to the same estimator, for reports and gates. ``graded``: the samples
+    already through ``lut``, when the caller has them (``rgb`` is then not needed)."""
     pic = None
     if picture is not None:
         p = np.asarray(picture)
         p = p / 255.0 if p.dtype == np.uint8 else p
         pic = lut.apply(p.astype(np.float64))
-    return estimate_look(lut.apply(np.asarray(rgb, np.float64)), encoding, pic)
+    if graded is None:
+        graded = lut.apply(np.asarray(rgb, np.float64))
+    return estimate_look(graded, encoding, pic)
 
 
 def unbarred(a: ClipAnalysis, thumb: np.ndarray | None) -> np.ndarray | None:
