@@ -106,7 +106,7 @@ class ShotLook:
         """The cast as (warmth, green-magenta) for people: warmth in mired-like units (+ warm),
         tint in the same scale (+ magenta)."""
         r, b = self.cast
-        return (round(float((r - b) * 100.0), 1), round(float(-(r + b) * 50.0), 1))
+        return (round(float((r - b) * 100.0), 1), round(float((r + b) * 50.0), 1))
 
     def describe(self) -> str:
         """Words and numbers: "warm 12, tint -3 (green), -0.4 stop, black lifted 0.05"."""

@@ -100,6 +100,8 @@ def test_describe_and_dict():
     assert NEUTRAL.describe() == "neutral"
     assert WARM.describe().startswith("warm")
     assert COOL.describe().startswith("cool")
+    assert "green" in ShotLook(cast=(-0.1, -0.1)).describe()  # G above R and B
+    assert "magenta" in ShotLook(cast=(0.1, 0.1)).describe()
     assert WARM.to_dict()["words"] == WARM.describe()
 
 
