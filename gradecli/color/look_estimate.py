@@ -295,18 +295,18 @@ def transfer_look(
 
 
 def mean_look(looks: list[ShotLook], weights: list[float] | None = None) -> ShotLook:
-    """The average look: weighted mean of casts (log-chromaticity) and exposures; the median
-    black (one faded clip does not fade the rest unless most are)."""
+    """The average look: weighted mean of casts (log-chromaticity), exposures and confidences;
+    the weighted median black (one faded clip does not fade the rest unless most are)."""
     if not looks:
         return NEUTRAL
     w = np.ones(len(looks)) if weights is None else np.asarray(weights, np.float64)
     w = w / w.sum()
-    cast = np.sum([w_i * np.asarray(lk.cast) for w_i, lk in zip(w, looks, strict=True)], axis=0)
-    exposure = float(np.sum([w_i * lk.exposure for w_i, lk in zip(w, looks, strict=True)]))
-    black = float(np.median([lk.black for lk in looks])) if weights is None else float(
-        np.sum([w_i * lk.black for w_i, lk in zip(w, looks, strict=True)])
-    )
-    conf = float(np.sum([w_i * lk.confidence for w_i, lk in zip(w, looks, strict=True)]))
+    cast = w @ np.array([lk.cast for lk in looks])
+    exposure = float(w @ np.array([lk.exposure for lk in looks]))
+    conf = float(w @ np.array([lk.confidence for lk in looks]))
+    blacks = np.array([lk.black for lk in looks])
+    order = np.argsort(blacks)
+    black = float(blacks[order][np.searchsorted(np.cumsum(w[order]), 0.5 - 1e-9)])
     return ShotLook((float(cast[0]), float(cast[1])), exposure, black, conf)
 
 
