@@ -11,6 +11,7 @@ from gradecli.color.look_estimate import (
     ShotLook,
     apply_look,
     colorchecker_srgb,
+    colorchecker_srgb_reference,
     estimate_look,
     illuminant_estimates,
     look_difference,
@@ -88,6 +89,7 @@ def test_look_difference_ignores_content_and_sees_grades():
     d = look_difference(WARM, COOL)
     assert d > 5.0 and d == pytest.approx(look_difference(COOL, WARM))
     assert colorchecker_srgb().shape == (24, 3)
+    np.testing.assert_allclose(colorchecker_srgb(), colorchecker_srgb_reference(), atol=1e-7)
 
 
 def test_mean_look_averages_casts_and_takes_median_black():
