@@ -22,7 +22,6 @@ from gradecli.color.ciede2000 import delta_e2000
 from gradecli.color.grade_model import GradeParams, add
 from gradecli.color.lut import Lut
 from gradecli.color.spaces import rgb_to_lab
-from gradecli.color.transfer import fit_transfer
 from gradecli.engine.analysis import analyze_clip, bars_in_frames
 from gradecli.engine.transcode import transcode
 from gradecli.errors import BadInputError
@@ -33,8 +32,7 @@ from gradecli.pipeline.analysis import analysis_encoding
 from gradecli.pipeline.look import Look, build_look, calibrated, look_lut, with_look
 from gradecli.pipeline.match import (
     MatchOptions,
-    _grade_analyses,
-    _model_lut,
+    grade_analyses,
     load_style_model,
     model_needs_picture,
     resolve_method,
@@ -43,7 +41,8 @@ from gradecli.pipeline.match import (
 from gradecli.pipeline.paths import check_input, check_output
 from gradecli.pipeline.preview import PREVIEW_FRACTIONS, PreviewFrame, write_preview
 from gradecli.pipeline.recipe import Recipe, file_sha256, recipe_path_for, write_recipe
-from gradecli.pipeline.shot_look import look_transfer_lut, same_scene, shot_look, target_look
+from gradecli.pipeline.shot_fit import ShotGoal, ShotInput, fit_shot_lut
+from gradecli.pipeline.shot_look import same_scene, shot_look, target_look
 from gradecli.pipeline.targets import Target, build_target
 
 __all__ = ["GradeRequest", "GradeResult", "default_output", "grade_file", "request_from_recipe"]
@@ -272,22 +271,19 @@ def _grade_still(src_p, out, render, opts, look, target, method, lut_base, comme
     src_lab = rgb_to_lab(flat[:: max(1, flat.shape[0] // 200000)])
     pic = _small(img.rgb)
     mode = resolve_mode(opts, "ref", target is not None and same_scene([pic, target.thumb]))
-    if target is not None and mode == "model":
-        model_needs_picture(target)
-        model = load_style_model(method, opts.device)
-        base = _model_lut(model, img.rgb, target.thumb, opts.strength, opts.lut_size)
-        lut = with_look(base, look.params)
-    elif target is not None and mode == "look":
-        method = "look"
-        src_look = shot_look(flat[:: max(1, flat.shape[0] // 200000)], "srgb", pic)
-        goal = target_look(target, [], [], "srgb")
-        base = look_transfer_lut(src_look, goal, "srgb", opts.strength, opts.lut_size)
-        lut = with_look(base, look.params)
-    elif target is not None:
-        tf = fit_transfer(
-            method, src_lab, target.lab, strength=opts.strength, encoding="srgb", seed=opts.seed
+    if target is not None:
+        if mode == "model":
+            model_needs_picture(target)
+        sample = flat[:: max(1, flat.shape[0] // 200000)]
+        src_look = shot_look(sample, "srgb", pic) if mode == "look" else None
+        goal = ShotGoal(
+            mode, method, target,
+            look=target_look(target, [], [], "srgb") if mode == "look" else None,
+            model=load_style_model(method, opts.device) if mode == "model" else None,
         )
-        lut = with_look(Lut.from_function(tf, size=opts.lut_size), look.params)
+        fit = fit_shot_lut(ShotInput(sample, src_lab, img.rgb, "srgb", src_look), goal, opts)
+        lut = with_look(fit.lut, look.params)
+        method = "look" if mode == "look" else method
     else:
         lut = look_lut(look.params, opts.lut_size)
     lut = _titled(lut, f"gradecli grade {src_p.stem}", comment)
@@ -317,7 +313,7 @@ def _grade_clip(src_p, out, render, opts, look, target, method, lut_base, commen
         analysis = analyze_clip(src_p, encoding=enc, detect_shots=opts.detect_cuts,
                                 seed=opts.seed)
         look = calibrated(look, analysis.rgb, enc)
-        res = _grade_analyses(
+        res = grade_analyses(
             [analysis],
             [],
             out.parent,

@@ -26,8 +26,8 @@ from gradecli.color.ciede2000 import delta_e2000
 from gradecli.color.grade_model import GradeParams
 from gradecli.color.look_estimate import look_difference, mean_look
 from gradecli.color.lut import Lut
-from gradecli.color.spaces import lab_to_rgb, rgb_to_lab
-from gradecli.color.transfer import fit_transfer, get_method
+from gradecli.color.spaces import rgb_to_lab
+from gradecli.color.transfer import get_method
 from gradecli.engine.analysis import ClipAnalysis, analyze_clip
 from gradecli.engine.transcode import transcode
 from gradecli.errors import BadInputError, GradeError
@@ -37,10 +37,10 @@ from gradecli.io.video import EncodeOptions, is_video_path
 from gradecli.pipeline.analysis import analysis_encoding
 from gradecli.pipeline.look import with_look
 from gradecli.pipeline.paths import check_input
+from gradecli.pipeline.shot_fit import ShotGoal, ShotInput, fit_shot_lut
 from gradecli.pipeline.shot_look import (
     MATCH_MODES,
     default_max_de,
-    look_transfer_lut,
     measured_look,
     same_scene,
     shot_look,
@@ -267,54 +267,7 @@ def _group_clips(labs: list[np.ndarray], mode: str, gap: float = 20.0) -> list[i
     return groups
 
 
-def _refine_mean(
-    lut: Lut, rgb: np.ndarray, target_mean: np.ndarray, encoding: str, rounds: int = 3
-) -> tuple[Lut, np.ndarray | None]:
-    """Nudge ``lut`` so the mean CIELAB colour of ``rgb`` through it lands on ``target_mean``.
 
-    Gamut compression and the LUT grid move a transfer's result a little off its target mean
-    (most for strong casts of saturated pictures); a uniform CIELAB offset, re-baked into the
-    LUT, corrects that. Stops once within 0.05 CIEDE2000. Returns the LUT and, when it was
-    measured, the mean CIELAB colour of ``rgb`` through it (tetrahedral), else None.
-    """
-    size = lut.size or 33
-    for _ in range(rounds):
-        mean = rgb_to_lab(lut.apply(rgb.astype(np.float64)), encoding).mean(axis=0)
-        if float(delta_e2000(mean, target_mean)) < 0.05:
-            return lut, mean
-        offset = target_mean - mean
-
-        def shifted(x: np.ndarray, base: Lut = lut, d: np.ndarray = offset) -> np.ndarray:
-            return lab_to_rgb(rgb_to_lab(base.apply(x), encoding) + d, encoding)
-
-        lut = Lut.from_function(shifted, size=size)
-    return lut, None
-
-
-def _shot_target(tgt: Target, src_lab: np.ndarray, contrast: float) -> np.ndarray:
-    """The target sample for one shot: for consensus targets, its L* spread moved only
-    ``contrast`` of the way (geometrically) from the shot's spread to the target's."""
-    if tgt.kind not in ("average", "median") or contrast >= 1.0:
-        return tgt.lab
-    mu = tgt.lab[:, 0].mean()
-    s_t = max(float(tgt.lab[:, 0].std()), 1e-3)
-    s_s = max(float(src_lab[:, 0].std()), 1e-3)
-    lab = tgt.lab.copy()
-    lab[:, 0] = mu + (lab[:, 0] - mu) * (s_s / s_t) ** (1.0 - contrast)
-    return lab
-
-
-def _model_lut(model, source: np.ndarray, reference: np.ndarray, strength: float,
-               size: int) -> Lut:
-    """The style model's LUT for a (source, reference) pair, at ``strength`` 0..1 of the way
-    from identity, at ``size``."""
-    lut = model.predict_lut(source, reference)
-    if strength < 1.0:
-        full = lut
-        lut = Lut.from_function(lambda x: x + strength * (full.apply(x) - x), size=size)
-    elif lut.size != size:
-        lut = lut.resample(size)
-    return lut
 
 
 def _clip_thumb(a: ClipAnalysis) -> np.ndarray | None:
@@ -399,7 +352,7 @@ def match_clips(
         )
     out.mkdir(parents=True, exist_ok=True)
     target = _outside_hero(opts.target, paths, analyse)
-    return _grade_analyses(analyses, failed, out, opts, target=target, on_clip=on_clip,
+    return grade_analyses(analyses, failed, out, opts, target=target, on_clip=on_clip,
                            progress=progress)
 
 
@@ -418,7 +371,51 @@ def _outside_hero(spec: str, paths: list[Path], analyse) -> Target | None:
                   None, unbarred(a, _clip_thumb(a)))
 
 
-def _grade_analyses(
+def _render_all(jobs: list[tuple], workers: int, results: list[ClipResult],
+                failed: list[tuple[str, str]], on_clip, progress) -> None:
+    """Render every job (one clip, in parallel processes when ``workers`` > 1); a failed clip is
+    added to ``failed`` and loses its output in ``results``."""
+    if workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+            outcomes = list(pool.map(_render, jobs))
+    else:
+        outcomes = []
+        for src, dst, schedule, encode, bars in jobs:
+            try:
+                transcode(src, dst, schedule, encode, progress=progress, keep_bars=bars)
+                outcomes.append((src, None))
+            except GradeError as e:
+                outcomes.append((src, str(e)))
+    for src, err in outcomes:
+        if err:
+            failed.append((src, err))
+            for r in results:
+                if r.path == src:
+                    r.output = None
+        if on_clip:
+            on_clip(src, f"failed: {err}" if err else "rendered")
+
+
+def _pairs(by_group: dict[int, list[ClipResult]], looks: dict[str, tuple]) -> list[dict]:
+    """Per pair of clips in a group: CIEDE2000 between mean colours and between looks (the
+    ColorChecker rendered through each), before and after. ``looks``: path -> (before, after)."""
+    pairs = []
+    for members in by_group.values():
+        for x, y in itertools.combinations(members, 2):
+            pairs.append(
+                {
+                    "a": x.path,
+                    "b": y.path,
+                    "before": float(delta_e2000(x.before_mean_lab, y.before_mean_lab)),
+                    "after": float(delta_e2000(x.after_mean_lab, y.after_mean_lab)),
+                    "look_before": look_difference(looks[x.path][0], looks[y.path][0]),
+                    "look_after": look_difference(looks[x.path][1], looks[y.path][1]),
+                }
+            )
+    return pairs
+
+
+def grade_analyses(
     analyses: list[ClipAnalysis],
     failed: list[tuple[str, str]],
     out: Path,
@@ -485,27 +482,14 @@ def _grade_analyses(
                 after_mean = None  # the mean of the shot's samples through the LUT, if known
                 if i == hero:
                     lut = Lut.identity(opts.lut_size)
-                elif goal is not None:
-                    lut = look_transfer_lut(src_look, goal, a.encoding, opts.strength,
-                                            opts.lut_size)
-                elif model is not None:
-                    # The model judges look apart from content: no statistics are matched.
-                    pic = shot.thumb if shot.thumb is not None else _clip_thumb(a)
-                    lut = _model_lut(model, pic, tgt.thumb, opts.strength, opts.lut_size)
                 else:
-                    shot_target = _shot_target(tgt, src_lab, opts.contrast)
-                    tf = fit_transfer(
-                        method,
-                        src_lab,
-                        shot_target,
-                        strength=opts.strength,
-                        encoding=a.encoding,
-                        seed=opts.seed,
+                    pic = shot.thumb if shot.thumb is not None else _clip_thumb(a)
+                    fit = fit_shot_lut(
+                        ShotInput(shot.rgb, src_lab, pic, a.encoding, src_look),
+                        ShotGoal(mode, method, tgt, goal, model),
+                        opts,
                     )
-                    lut = Lut.from_function(tf, size=opts.lut_size)
-                    if opts.strength == 1.0:
-                        lut, after_mean = _refine_mean(lut, shot.rgb, tgt.lab.mean(axis=0),
-                                                       a.encoding)
+                    lut, after_mean = fit.lut, fit.after_mean
                 if opts.look is not None:
                     lut = with_look(lut, opts.look, a.encoding)
                     after_mean = None
@@ -582,44 +566,11 @@ def _grade_analyses(
             if not opts.luts_only:
                 jobs.append((str(a.path), str(dst), schedule, opts.encode, a.bars))
     if jobs:
-        if opts.jobs > 1 and len(jobs) > 1:
-            with ProcessPoolExecutor(max_workers=min(opts.jobs, len(jobs))) as pool:
-                outcomes = list(pool.map(_render, jobs))
-        else:
-            outcomes = []
-            for job in jobs:
-                src, dst, schedule, encode, bars = job
-                try:
-                    transcode(src, dst, schedule, encode, progress=progress, keep_bars=bars)
-                    outcomes.append((src, None))
-                except GradeError as e:
-                    outcomes.append((src, str(e)))
-        for src, err in outcomes:
-            if err:
-                failed.append((src, err))
-                for r in results:
-                    if r.path == src:
-                        r.output = None
-            if on_clip:
-                on_clip(src, f"failed: {err}" if err else "rendered")
-    pairs = []
+        _render_all(jobs, opts.jobs, results, failed, on_clip, progress)
     by_group: dict[int, list[ClipResult]] = {}
     for r in results:
         by_group.setdefault(r.group, []).append(r)
-    for members in by_group.values():
-        for x, y in itertools.combinations(members, 2):
-            pairs.append(
-                {
-                    "a": x.path,
-                    "b": y.path,
-                    "before": float(delta_e2000(x.before_mean_lab, y.before_mean_lab)),
-                    "after": float(delta_e2000(x.after_mean_lab, y.after_mean_lab)),
-                    "look_before": look_difference(clip_look_pairs[x.path][0],
-                                                   clip_look_pairs[y.path][0]),
-                    "look_after": look_difference(clip_look_pairs[x.path][1],
-                                                  clip_look_pairs[y.path][1]),
-                }
-            )
+    pairs = _pairs(by_group, clip_look_pairs)
     groups = [[r.path for r in m] for m in by_group.values()]
     result = MatchResult(
         "/".join(dict.fromkeys(methods_used)),
