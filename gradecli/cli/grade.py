@@ -36,10 +36,18 @@ def grade_cmd(
     preview: Path = typer.Option(
         None, "--preview", help="Write a before/after contact sheet of a few frames (PNG)."
     ),
+    match: str = typer.Option(
+        None,
+        "--match",
+        help="Towards --ref: look (remove the input's estimated look, give the reference's), "
+        "colour (match colour distributions) or auto (default: colour when both show the "
+        "same scene, else look).",
+    ),
     method: str = typer.Option(
         None,
-        help="Transfer method towards --ref: auto, reinhard, histogram, mkl, idt, model "
-        "(the bundled style model; model-int8 for its quantised variant) (default auto = idt).",
+        help="Colour-transfer method towards --ref: auto, reinhard, histogram, mkl, idt (naming "
+        "one means --match colour), model (the bundled style model; model-int8 for its "
+        "quantised variant) (default auto).",
     ),
     device: str = typer.Option(
         None, "--device", help="Where --method model runs: cpu (default), cuda or auto."
@@ -65,7 +73,8 @@ def grade_cmd(
     from gradecli.pipeline.match import MatchOptions
     from gradecli.pipeline.recipe import read_recipe
 
-    cli_opts = {"method": method, "strength": strength, "lut_size": lut_size, "device": device}
+    cli_opts = {"method": method, "match": match, "strength": strength, "lut_size": lut_size,
+                "device": device}
     if no_cuts:
         cli_opts["detect_cuts"] = False
     if recipe is not None:

@@ -83,6 +83,7 @@ def request_from_recipe(
     extra = build_look(adjust=adjust).adjust if adjust is not None else GradeParams()
     base = {
         "method": recipe.method,
+        "match": recipe.match,
         "strength": recipe.strength,
         "lut_size": recipe.lut_size,
         "interpolation": recipe.interpolation,
@@ -219,6 +220,7 @@ def grade_file(
         adjust=look.adjust,
         look=look.params,
         method=opts.method,
+        match=opts.match,
         method_used=method,
         strength=opts.strength,
         lut_size=opts.lut_size,

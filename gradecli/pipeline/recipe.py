@@ -51,6 +51,8 @@ class Recipe:
     #: prompt_params + adjust: the whole parametric look (informative).
     look: GradeParams = field(default_factory=GradeParams)
     method: str = "auto"
+    #: ``--match`` (look, colour or auto); recipes from before it existed matched colour.
+    match: str = "auto"
     method_used: str | None = None
     strength: float = 1.0
     lut_size: int = 33
@@ -85,6 +87,7 @@ class Recipe:
             "adjustments": self.adjust.to_dict(),
             "look": self.look.to_dict(),
             "method": self.method,
+            "match": self.match,
             "method_used": self.method_used,
             "strength": self.strength,
             "lut_size": self.lut_size,
@@ -111,6 +114,7 @@ class Recipe:
                 adjust=GradeParams.from_dict(d.get("adjustments") or {}),
                 look=GradeParams.from_dict(d.get("look") or {}),
                 method=str(d.get("method", "auto")),
+                match=str(d.get("match", "colour")),
                 method_used=d.get("method_used"),
                 strength=float(d.get("strength", 1.0)),
                 lut_size=int(d.get("lut_size", 33)),

@@ -97,6 +97,21 @@ def test_ref_and_prompt_combine(tmp_path, photo):
     assert lab_of(both)[:, 2].mean() > lab_of(only_ref)[:, 2].mean() + 2
     recipe = json.loads((tmp_path / "rp.grade.json").read_text())
     assert recipe["reference"]["path"] == str(ref.resolve()) and recipe["method_used"] == "look"
+    assert recipe["match"] == "auto"
+    # The recipe rebuilds the grade; one written before --match existed matched colour.
+    again = tmp_path / "rp2.png"
+    assert run(["--quiet", "grade", str(photo), "--recipe", str(tmp_path / "rp.grade.json"),
+                "-o", str(again)]) == 0
+    assert again.read_bytes() == both.read_bytes()
+    del recipe["match"]
+    old = tmp_path / "old.grade.json"
+    old.write_text(json.dumps(recipe))
+    out_old = tmp_path / "old.png"
+    assert run(["--quiet", "grade", str(photo), "--recipe", str(old), "-o", str(out_old)]) == 0
+    assert json.loads((tmp_path / "old.grade.json").read_text())["match"] == "colour"
+    assert run(["--quiet", "grade", str(photo), "--ref", str(ref), "--match", "colour",
+                "-o", str(tmp_path / "c.png")]) == 0
+    assert json.loads((tmp_path / "c.grade.json").read_text())["method_used"] == "idt"
 
 
 def test_preview_only_writes_sheet_lut_and_recipe(tmp_path):
