@@ -72,9 +72,8 @@ def match_cmd(
 ) -> None:
     """Make clips look like one film: one LUT per shot, towards a common target look.
 
-    Clips of different content are matched by look (each shot's estimated look removed, the
-    target look given; the verdict compares looks on a ColorChecker chart); takes of one scene
-    by colour distribution (--match auto, the default).
+    Different content is matched by look: estimated looks removed, one target look given.
+    Takes of one scene are matched by colour distribution (--match auto, the default).
 
     Writes OUTPUT/<clip> graded, OUTPUT/<clip>[.shotNN].cube and OUTPUT/match_report.json.
     Exit 1 when a clip failed or clips still differ by more than --max-de.
