@@ -21,11 +21,12 @@ def verify_cmd(
     ),
     frames: int = typer.Option(48, help="Frames sampled per clip (spread evenly)."),
     by: str = typer.Option(
-        "colour",
+        "auto",
         "--by",
         help="colour: compare mean colours (clips of one scene); look: compare estimated looks "
-        "(cast, exposure, lifted black) on a ColorChecker chart, so clips of different content "
-        "graded alike pass.",
+        "(colour cast, lifted black) on a ColorChecker chart, so clips of different content "
+        "graded alike pass; auto: colour when all inputs show the same scene, else look (as "
+        "match decides).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
 ) -> None:
@@ -48,7 +49,7 @@ def verify_cmd(
                           it.look.describe())
         out_console.print(items)
         if res.pairs:
-            what = "looks" if by == "look" else "mean colours"
+            what = "looks" if res.by == "look" else "mean colours"
             pairs = Table(title=f"CIEDE2000 between {what} (max allowed {res.max_de:g})")
             for col in ("a", "b", "mean colour ΔE00", "look ΔE00", ""):
                 pairs.add_column(col)

@@ -6,7 +6,7 @@ A profile is plain data (JSON-serialisable) so it can be saved and reused.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +45,8 @@ class MediaProfile:
     stats: LabStats
     #: The estimated look (gradecli.color.look_estimate) of the sampled pictures.
     look: ShotLook = NEUTRAL
+    #: A small picture (R'G'B', bars cropped) for telling scenes apart; not reported.
+    picture: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         return {
@@ -70,7 +72,7 @@ def profile_media(path: str | os.PathLike, frames: int = 12, max_width: int = 48
         small = rgb[::stride, ::stride]
         lab = rgb_to_lab(small, "srgb")
         look = estimate_look(small.reshape(-1, 3), "srgb", small)
-        return MediaProfile(str(p), "image", "srgb", 1, lab_stats(lab), look)
+        return MediaProfile(str(p), "image", "srgb", 1, lab_stats(lab), look, small)
     if not is_video_path(p):
         check_readable(p)
         raise BadInputError(f"{p}: not a video or image (unknown extension '{p.suffix}')")
@@ -83,4 +85,6 @@ def profile_media(path: str | os.PathLike, frames: int = 12, max_width: int = 48
     used = sum(s.sampled_frames - s.skipped_frames for s in clip.shots)
     looks = [estimate_look(s.rgb, enc, unbarred(clip, s.thumb)) for s in clip.shots]
     look = mean_look(looks, [len(s.rgb) for s in clip.shots])
-    return MediaProfile(str(p), "video", enc, used, lab_stats(rgb_to_lab(clip.rgb, enc)), look)
+    mid = clip.shots[len(clip.shots) // 2].thumb if clip.shots else None
+    return MediaProfile(str(p), "video", enc, used, lab_stats(rgb_to_lab(clip.rgb, enc)), look,
+                        unbarred(clip, mid))

@@ -70,13 +70,16 @@ def _layout(picture: np.ndarray, side: int = 32) -> np.ndarray:
 def content_similarity(a: np.ndarray, b: np.ndarray) -> float:
     """How alike two pictures' content is, -1..1: the rank (Spearman) correlation of their
     lightness at 32 x 32, which a cast, an exposure change or a tone curve (all monotone per
-    picture) do not change."""
-    ra = np.argsort(np.argsort(_layout(a))).astype(np.float64)
-    rb = np.argsort(np.argsort(_layout(b))).astype(np.float64)
+    picture) do not change. Two featureless (flat) pictures count as alike (1)."""
+    la, lb = _layout(a), _layout(b)
+    flat_a, flat_b = np.ptp(la) < 1e-3, np.ptp(lb) < 1e-3
+    if flat_a or flat_b:  # a featureless field: the same "scene" only as another one
+        return 1.0 if flat_a and flat_b else 0.0
+    ra = np.argsort(np.argsort(la)).astype(np.float64)
+    rb = np.argsort(np.argsort(lb)).astype(np.float64)
     ra -= ra.mean()
     rb -= rb.mean()
-    den = float(np.sqrt((ra * ra).sum() * (rb * rb).sum()))
-    return float((ra * rb).sum() / den) if den > 0 else 0.0
+    return float((ra * rb).sum() / np.sqrt((ra * ra).sum() * (rb * rb).sum()))
 
 
 def same_scene(pictures: list[np.ndarray | None], threshold: float = SAME_SCENE) -> bool:

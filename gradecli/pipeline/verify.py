@@ -12,7 +12,7 @@ from gradecli.color.ciede2000 import delta_e2000
 from gradecli.color.look_estimate import look_difference
 from gradecli.errors import BadInputError
 from gradecli.pipeline.analysis import MediaProfile, profile_media
-from gradecli.pipeline.shot_look import default_max_de
+from gradecli.pipeline.shot_look import default_max_de, same_scene
 
 __all__ = ["PairResult", "VerifyResult", "verify"]
 
@@ -77,21 +77,24 @@ def verify(
     paths: list[str | os.PathLike],
     max_de: float | None = None,
     frames: int = 48,
-    by: str = "colour",
+    by: str = "auto",
 ) -> VerifyResult:
     """Profile every input and compare every pair in CIEDE2000: their mean colours and their
-    estimated looks; ``by`` ("colour" or "look") says which decides the verdict.
+    estimated looks; ``by`` ("colour", "look", or "auto": colour when every input shows the same
+    scene, else look, as ``match --match auto`` decides) says which decides the verdict.
 
     Raises BadInputError (naming the file) for the first input that cannot be read.
     """
     if not paths:
         raise BadInputError("verify needs at least one clip or image")
-    if by not in ("colour", "look"):
-        raise BadInputError(f"--by must be colour or look, got {by!r}")
-    max_de = default_max_de(by, max_de)
-    if not np.isfinite(max_de) or max_de < 0:
+    if by not in ("auto", "colour", "look"):
+        raise BadInputError(f"--by must be auto, colour or look, got {by!r}")
+    if max_de is not None and (not np.isfinite(max_de) or max_de < 0):
         raise BadInputError(f"--max-de must be a non-negative number, got {max_de}")
     items = [profile_media(p, frames=frames) for p in paths]
+    if by == "auto":
+        by = "colour" if same_scene([it.picture for it in items]) else "look"
+    max_de = default_max_de(by, max_de)
     pairs = [
         PairResult(a.path, b.path, float(delta_e2000(a.stats.mean, b.stats.mean)),
                    look_difference(a.look, b.look))

@@ -71,3 +71,16 @@ def test_by_look_compares_estimated_looks(tmp_path):
     assert verify([paths["w1"], paths["c"]]).max_de == 2.0  # colour: the old default
     with pytest.raises(BadInputError, match="--by"):
         verify([paths["w1"], paths["c"]], by="nope")
+
+
+def test_by_auto_compares_looks_of_different_scenes_and_colours_of_one(tmp_path):
+    from tests._look_photos import photos
+
+    pics = photos()
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    write_image(a, pics["astronaut"])
+    write_image(b, pics["coffee"])
+    assert verify([a, b]).by == "look"
+    c = tmp_path / "c.png"
+    write_image(c, np.clip(pics["astronaut"] * [1.1, 1.0, 0.9], 0, 1))
+    assert verify([a, c]).by == "colour"
