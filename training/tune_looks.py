@@ -61,12 +61,15 @@ def main(argv: list[str] | None = None) -> int:
         lin = get_encoding("srgb").decode(rgb.reshape(-1, 3)) @ le._LUMA
         expo.append(np.log2(max(np.median(lin), 1e-4)))
         blacks.append(np.percentile(get_encoding("srgb").encode(lin), 0.5))
-    print("\n| estimate | mean log R/G | mean log B/G | std log R/G | std log B/G |")
-    print("|---|---|---|---|---|")
+    print("\n| estimate | median log R/G | median log B/G | mean log R/G | mean log B/G | "
+          "std log R/G | std log B/G |")
+    print("|---|---|---|---|---|---|---|")
     for k, vs in raw.items():
         a = np.array(vs)
-        m, s = a.mean(axis=0), a.std(axis=0)
-        print(f"| {k} | {m[0]:+.3f} | {m[1]:+.3f} | {s[0]:.3f} | {s[1]:.3f} |")
+        med, m, s = np.median(a, axis=0), a.mean(axis=0), a.std(axis=0)
+        print(f"| {k} | {med[0]:+.3f} | {med[1]:+.3f} | {m[0]:+.3f} | {m[1]:+.3f} | "
+              f"{s[0]:.3f} | {s[1]:.3f} |")
+    print("(CAST_BIAS is grey_edge's median)")
     print(f"\nlog2 median luminance: mean {np.mean(expo):.2f}, std {np.std(expo):.2f}")
     print(f"0.5th percentile luma code: median {np.median(blacks):.3f}, "
           f"90th pct {np.percentile(blacks, 90):.3f}")

@@ -53,7 +53,7 @@ __all__ = [
 # -- priors, measured by `python -m training.tune_looks` on the 46 training photos ---------------
 #: Mean log-chromaticity (log R/G, log B/G) grey-edge gives for uncast photos (what content alone
 #: makes it see; a median, robust to sunsets).
-CAST_BIAS = np.array([-0.02, -0.069])
+CAST_BIAS = np.array([-0.016, -0.044])
 #: How much of the (bias-corrected, confidence-weighted) estimate is taken as the grade's cast.
 #: Measured: 0.75 gave the smallest median cast error (0.149 log units against 0.191 for no
 #: correction, random casts of std 0.15 / 0.2); 1.0 is worse in the tail.
