@@ -35,7 +35,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from gradecli.color.spaces import get_encoding
+from gradecli.color.ciede2000 import delta_e2000
+from gradecli.color.spaces import get_encoding, rgb_to_lab
 from gradecli.errors import BadInputError
 
 __all__ = [
@@ -257,8 +258,9 @@ def estimate_look(
 
 
 def _highlight_weight(lin: np.ndarray) -> np.ndarray:
-    """0 below linear 0.6, rising smoothly to 1 at 1: how much a colour is anchored to white."""
-    t = np.clip((lin.max(axis=-1, keepdims=True) - 0.6) / 0.4, 0.0, 1.0)
+    """0 below linear _BRIGHT (0.6), rising smoothly to 1 at 1: how much a colour is anchored
+    to white."""
+    t = np.clip((lin.max(axis=-1, keepdims=True) - _BRIGHT) / (1.0 - _BRIGHT), 0.0, 1.0)
     return t * t * (3.0 - 2.0 * t)
 
 
@@ -316,9 +318,6 @@ def look_difference(a: ShotLook, b: ShotLook) -> float:
     """How differently two looks render a standard chart: the mean CIEDE2000 between the 24
     ColorChecker patches (colour-science's "ColorChecker24 - After November 2014", sRGB) given
     look ``a`` and given look ``b``. 0 for equal looks, whatever the pictures showed."""
-    from gradecli.color.ciede2000 import delta_e2000
-    from gradecli.color.spaces import rgb_to_lab
-
     chart = colorchecker_srgb()
     la = rgb_to_lab(apply_look(a, chart), "srgb")
     lb = rgb_to_lab(apply_look(b, chart), "srgb")

@@ -20,6 +20,7 @@ import numpy as np
 from gradecli import __version__
 from gradecli.color.ciede2000 import delta_e2000
 from gradecli.color.grade_model import GradeParams, add
+from gradecli.color.look_estimate import estimate_look
 from gradecli.color.lut import Lut
 from gradecli.color.spaces import rgb_to_lab
 from gradecli.engine.analysis import analyze_clip, bars_in_frames
@@ -42,7 +43,7 @@ from gradecli.pipeline.paths import check_input, check_output
 from gradecli.pipeline.preview import PREVIEW_FRACTIONS, PreviewFrame, write_preview
 from gradecli.pipeline.recipe import Recipe, file_sha256, recipe_path_for, write_recipe
 from gradecli.pipeline.shot_fit import ShotGoal, ShotInput, fit_shot_lut
-from gradecli.pipeline.shot_look import same_scene, shot_look, target_look
+from gradecli.pipeline.shot_look import same_scene, target_look
 from gradecli.pipeline.targets import Target, build_target
 
 __all__ = ["GradeRequest", "GradeResult", "default_output", "grade_file", "request_from_recipe"]
@@ -270,14 +271,14 @@ def _grade_still(src_p, out, render, opts, look, target, method, lut_base, comme
     img = read_image(src_p)
     flat = img.rgb.reshape(-1, 3)
     look = calibrated(look, flat)
-    src_lab = rgb_to_lab(flat[:: max(1, flat.shape[0] // 200000)])
+    sample = flat[:: max(1, flat.shape[0] // 200000)]
+    src_lab = rgb_to_lab(sample)
     pic = _small(img.rgb)
     mode = resolve_mode(opts, "ref", target is not None and same_scene([pic, target.thumb]))
     if target is not None:
         if mode == "model":
             model_needs_picture(target)
-        sample = flat[:: max(1, flat.shape[0] // 200000)]
-        src_look = shot_look(sample, "srgb", pic) if mode == "look" else None
+        src_look = estimate_look(sample, "srgb", pic) if mode == "look" else None
         goal = ShotGoal(
             mode, method, target,
             look=target_look(target, [], [], "srgb") if mode == "look" else None,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gradecli.color.grade_model import GradeParams, add, apply_grade, parse_adjust
+from gradecli.color.look_strength import calibrated_strength
 from gradecli.color.lut import Lut
 from gradecli.errors import BadInputError
 from gradecli.pipeline.prompt import ParsedPrompt, parse_prompt
@@ -82,8 +83,6 @@ def calibrated(look: Look, rgb: np.ndarray, encoding: str = "srgb") -> Look:
     """``look`` with its prompt part scaled so that it changes the picture ``rgb`` (..., 3)
     R'G'B' 0..1 by the amount it changes a standard chart (gradecli.color.look_strength);
     adjustments stay as given. Deterministic for the same picture, so recipes rebuild it."""
-    from gradecli.color.look_strength import calibrated_strength
-
     scale = round(calibrated_strength(look.prompt_params, rgb, encoding), 3)
     if scale == 1.0:
         return look

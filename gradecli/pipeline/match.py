@@ -24,7 +24,7 @@ import numpy as np
 from gradecli import __version__
 from gradecli.color.ciede2000 import delta_e2000
 from gradecli.color.grade_model import GradeParams
-from gradecli.color.look_estimate import look_difference, mean_look
+from gradecli.color.look_estimate import estimate_look, look_difference, mean_look
 from gradecli.color.lut import Lut
 from gradecli.color.spaces import rgb_to_lab
 from gradecli.color.transfer import get_method
@@ -43,7 +43,6 @@ from gradecli.pipeline.shot_look import (
     default_max_de,
     measured_look,
     same_scene,
-    shot_look,
     target_look,
     unbarred,
 )
@@ -459,7 +458,7 @@ def grade_analyses(
             model_needs_picture(tgt)
             model = load_style_model(method, opts.device)
         looks = {
-            i: [shot_look(s.rgb, analyses[i].encoding, unbarred(analyses[i], s.thumb))
+            i: [estimate_look(s.rgb, analyses[i].encoding, unbarred(analyses[i], s.thumb))
                 for s in analyses[i].shots]
             for i in members
         }

@@ -1,8 +1,9 @@
 """Look matching for shots and stills: estimate each one's look, remove it, give it the target's.
 
-The default of ``match`` and ``grade --ref`` (``--match look``). Each shot's look (cast, exposure,
-lifted black: gradecli.color.look_estimate) is estimated from the samples and picture the analysis
-already holds; the target look is built from the inputs' looks (``average``), is none
+What ``match`` and ``grade --ref`` do for pictures of different content (``--match look``, and
+``auto`` when the scenes differ). Each shot's look (colour cast, lifted black:
+gradecli.color.look_estimate) is estimated from the samples and picture the analysis already
+holds; the target look is built from the inputs' looks (``average``), is none
 (``neutral``), or is one clip's or still's look (``first``, ``brightest``, ``hero:``, ``ref:``).
 Every shot's LUT is then "remove my look, apply the target's", a function of colour alone, so
 content colours (a green forest, an orange llama) keep their place.
@@ -32,7 +33,6 @@ __all__ = [
     "SAME_SCENE",
     "content_similarity",
     "same_scene",
-    "shot_look",
     "target_look",
     "look_transfer_lut",
     "measured_look",
@@ -91,11 +91,6 @@ def same_scene(pictures: list[np.ndarray | None], threshold: float = SAME_SCENE)
         for i, a in enumerate(pictures)
         for b in pictures[i + 1:]
     )
-
-
-def shot_look(rgb: np.ndarray, encoding: str, picture: np.ndarray | None) -> ShotLook:
-    """The estimated look of one shot or still: samples (N, 3) R'G'B' 0..1 and a picture."""
-    return estimate_look(rgb, encoding, picture)
 
 
 def target_look(
