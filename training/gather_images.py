@@ -2,18 +2,24 @@
 
 Sources (all installed from package registries, no other downloads):
 
-- Debian packages ``opencv-doc`` (OpenCV's sample images), ``lomiri-wallpapers-16.04`` and
-  ``mate-backgrounds`` (photographic wallpapers), fetched with ``apt-get download`` and unpacked
-  with ``dpkg-deb -x`` into ``training/data/raw/``. Each file's licence is read from the
-  package's machine-readable ``/usr/share/doc/<package>/copyright`` (DEP-5: the last
-  ``Files:`` paragraph whose pattern matches the file's path in the source tree wins); a file
-  whose licence cannot be found, or is not in :data:`ALLOWED_LICENCES`, is skipped.
+- Debian packages ``opencv-doc`` (OpenCV's sample images), ``lomiri-wallpapers-16.04``,
+  ``lomiri-wallpapers-20.04``, ``mate-backgrounds`` (photographic wallpapers) and
+  ``jigzo-data`` (the photographs inside the jigsaw game's ``.pzl`` puzzles, see
+  :func:`read_pzl`), fetched with ``apt-get download`` and unpacked with ``dpkg-deb -x`` into
+  ``training/data/raw/``. Each file's licence is read from the package's machine-readable
+  ``/usr/share/doc/<package>/copyright`` (DEP-5: the last ``Files:`` paragraph whose pattern
+  matches the file's path in the source tree wins); a file whose licence cannot be found, or is
+  not in :data:`ALLOWED_LICENCES`, is skipped. ``gnome-backgrounds``, ``lomiri-wallpapers``,
+  ``ukui-wallpapers`` and ``sway-backgrounds`` were looked at too but hold no photographs
+  (renders, abstract art, illustrations, logos); they are listed in :data:`PACKAGES` with nothing
+  curated, and a package with nothing curated is not downloaded.
 - scikit-image's bundled photographs (``skimage/data``), licences from their docstrings.
 
 Only photographs are kept: the candidates per package are listed by hand in :data:`CURATED`
 (after looking at every colour image of each package: drawings, renders, abstract art, logos,
-documents, synthetic test patterns and near-duplicate stereo/exposure pairs are left out), and
-each must also be colour (not grey) and at least :data:`MIN_SIDE` pixels on its short side.
+documents, synthetic test patterns, photo composites, near-duplicate stereo/exposure pairs and
+the same picture at several sizes or in light/dark variants are left out), and each must also
+be colour (not grey) and at least :data:`MIN_SIDE` pixels on its short side.
 scikit-image's astronaut, coffee, chelsea and rocket are the project's examples/stills, which are
 reserved for independent evaluation, so they are recorded as excluded and never written.
 
@@ -62,6 +68,7 @@ ALLOWED_LICENCES = {
     "CC-BY-4.0",
     "CC-BY-SA-3.0",
     "CC-BY-SA-4.0",
+    "GPL-2",
     "GPL-2+",
     "public domain",
 }
@@ -80,6 +87,13 @@ PACKAGES = (
     Package("opencv-doc", "usr/share/doc/opencv-doc/examples/", "samples/"),
     Package("lomiri-wallpapers-16.04", "usr/share/backgrounds/", "16.04/"),
     Package("mate-backgrounds", "usr/share/backgrounds/mate/", ""),
+    Package("lomiri-wallpapers-20.04", "usr/share/backgrounds/", "20.04/"),
+    Package("jigzo-data", "usr/share/games/jigzo/", ""),
+    # Looked at, but no photographs (see CURATED); their copyright files are not consulted.
+    Package("gnome-backgrounds", "usr/share/backgrounds/gnome/", "backgrounds/"),
+    Package("lomiri-wallpapers", "usr/share/backgrounds/", ""),
+    Package("ukui-wallpapers", "usr/share/backgrounds/", "backgrounds/"),
+    Package("sway-backgrounds", "usr/share/backgrounds/sway/", "assets/"),
 )
 
 #: Photographs per package, as paths below ``installed_prefix`` (chosen by looking at them).
@@ -145,6 +159,35 @@ CURATED: dict[str, tuple[str, ...]] = {
         "nature/Wood.jpg",
         "nature/YellowFlower.jpg",
     ),
+    # Fossa_by_Jasper_Roks is abstract art, Infinite-Sea_by_Aury88 a digital composite (Milky
+    # Way pasted over a gradient and a synthetic sea), Painting-Colors_by__herobrine7gamer flat
+    # colour bands: only the nuthatch is a photograph.
+    "lomiri-wallpapers-20.04": ("Kleiber_by_Lukas_Baubkus.jpg",),
+    # Every puzzle is a photograph (read by read_pzl); penguin-3x2 is CC-BY-NC-SA-1.0, so it is
+    # recorded as excluded by the licence check. font/ and image/ hold a glyph atlas and icons.
+    "jigzo-data": (
+        "puzzles/00_default/bike-3x4.pzl",
+        "puzzles/00_default/bird-2x3.pzl",
+        "puzzles/00_default/blackberry-3x3.pzl",
+        "puzzles/00_default/castle-6x3.pzl",
+        "puzzles/00_default/clouds-4x4.pzl",
+        "puzzles/00_default/gorilla2-3x3.pzl",
+        "puzzles/00_default/heli-4x3.pzl",
+        "puzzles/00_default/horse-4x3.pzl",
+        "puzzles/00_default/penguin-3x2.pzl",
+        "puzzles/00_default/tobogan-4x3.pzl",
+        "puzzles/00_default/train-2x2.pzl",
+        "puzzles/00_default/windmill-4x4.pzl",
+    ),
+    # None: only abstract 3D renders and patterns (adwaita, grid, licorice, pixels, symbolic,
+    # truchet, wood; light and dark .webp each), a flat-colour vnc tile and vector drawings (.svg).
+    "gnome-backgrounds": (),
+    # None: its one image, warty-final-ubuntu.png, is an abstract gradient.
+    "lomiri-wallpapers": (),
+    # None: only illustrations and abstract 3D renders (calla, city, desert, goldfish, ...).
+    "ukui-wallpapers": (),
+    # None: the sway logo on a blue gradient, at eight sizes.
+    "sway-backgrounds": (),
 }
 
 #: scikit-image photographs: (file in skimage/data, licence, copyright, use).
@@ -234,11 +277,65 @@ def licence_of(entries: list[CopyrightEntry], source_path: str) -> CopyrightEntr
 
 
 def read_rgb(path: Path) -> np.ndarray | None:
-    """uint8 (H, W, 3) RGB, alpha dropped; None when unreadable."""
-    im = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    """uint8 (H, W, 3) RGB, alpha dropped; None when unreadable.
+
+    OpenCV reads the jpg, png and webp files curated here; jigzo's ``.pzl`` puzzles go through
+    :func:`read_pzl`.
+    """
+    im = read_pzl(path) if path.suffix == ".pzl" else cv2.imread(str(path), cv2.IMREAD_COLOR)
     if im is None:
         return None
     return cv2.cvtColor(im, cv2.COLOR_BGR2RGB)
+
+
+def _pzl_members(data: bytes) -> dict[str, bytes]:
+    """The files inside a jigzo ``.pzl``: lines ``PzlF``, version, name, URL, then members."""
+    pos = 0
+
+    def line() -> str:
+        nonlocal pos
+        end = data.index(b"\n", pos)
+        text, pos = data[pos:end].decode("latin-1"), end + 1
+        return text
+
+    if line() != "PzlF":
+        raise ValueError("not a jigzo puzzle")
+    for _ in range(3):  # version, puzzle name, URL
+        line()
+    members = {}
+    while pos < len(data):  # each member: its name, its size in bytes, the bytes
+        name = line()
+        size = int(line())
+        members[name] = data[pos : pos + size]
+        pos += size
+    return members
+
+
+def read_pzl(path: Path) -> np.ndarray | None:
+    """The photograph inside a jigzo puzzle, uint8 (H, W, 3) BGR; None when unreadable.
+
+    A puzzle holds ``<id>.map`` (text; its ``image x y w h`` line is where the whole picture sits
+    in the texture), ``<id>.jpg`` (a 1024x1024 texture: the picture, then the cut-out pieces),
+    ``<id>.png`` (the texture's alpha mask, 0 on a 1-pixel frame round the picture, which is
+    trimmed) and ``<id>-t.jpg`` (a thumbnail, too small to use).
+    """
+    try:
+        members = _pzl_members(path.read_bytes())
+        stem = next(n[: -len(".map")] for n in members if n.endswith(".map"))
+        map_lines = members[stem + ".map"].decode("latin-1").splitlines()
+        rect = next(ln.split()[1:5] for ln in map_lines if ln.startswith("image "))
+        x, y, w, h = (int(v) for v in rect)
+        texture = cv2.imdecode(np.frombuffer(members[stem + ".jpg"], np.uint8), cv2.IMREAD_COLOR)
+        mask = cv2.imdecode(np.frombuffer(members[stem + ".png"], np.uint8), cv2.IMREAD_UNCHANGED)
+    except (ValueError, KeyError, StopIteration):
+        return None
+    if texture is None or mask is None or mask.ndim != 3 or mask.shape[2] != 4:
+        return None
+    inside = mask[y : y + h, x : x + w, 3] > 0
+    rows, cols = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
+    if rows.size == 0:
+        return None
+    return texture[y + rows[0] : y + rows[-1] + 1, x + cols[0] : x + cols[-1] + 1]
 
 
 def is_photo_sized_colour(rgb: np.ndarray) -> tuple[bool, str]:
@@ -289,6 +386,8 @@ def gather(clean: bool = False) -> dict:
     excluded: list[dict] = []
 
     for pkg in PACKAGES:
+        if not CURATED[pkg.name]:  # looked at, no photographs: nothing to fetch
+            continue
         root, version = fetch_package(pkg.name)
         copyright_path = root / "usr" / "share" / "doc" / pkg.name / "copyright"
         entries = parse_copyright(copyright_path.read_text(encoding="utf-8", errors="replace"))
