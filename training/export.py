@@ -257,6 +257,17 @@ def _findings(results: dict) -> str:
             "look cannot be told from the reference's own colours without a strong prior of "
             "natural photos, which a few dozen training photos do not give.\n"
         )
+    if "look" in de and ident is not None:
+        lk = de["look"]
+        better = "better" if fp < lk else "no better"
+        lines.append(
+            f"- Against the look estimator (`--match look`, gradecli.color.look_estimate): "
+            f"{fp:.2f} vs {lk:.2f} dE00 to the truth"
+            + (f", same-look {same['model fp32']:.2f} vs {same['look']:.2f}"
+               if same and "look" in same else "")
+            + f". The model is {better} on the truth; neither beats no change ({ident:.2f}), so "
+            "`--method model` is never a default: it is used only when asked for.\n"
+        )
     if same and same.get("model fp32", 0.0) >= 1.0:
         lines.append(
             f"- Measured: same-look pairs are changed by {same['model fp32']:.2f} dE00 on "

@@ -70,7 +70,7 @@ def grade_cmd(
 
     from gradecli.io.video import EncodeOptions
     from gradecli.pipeline.grade import GradeRequest, grade_file, request_from_recipe
-    from gradecli.pipeline.match import MatchOptions
+    from gradecli.pipeline.options import MatchOptions
     from gradecli.pipeline.recipe import read_recipe
 
     cli_opts = {"method": method, "match": match, "strength": strength, "lut_size": lut_size,

@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from gradecli.cli.common import STATE, err_console, model_note, out_console, progress_bar
+from gradecli.pipeline.shot_look import DEFAULT_MAX_DE
 
 
 def default_jobs() -> int:
@@ -52,8 +53,9 @@ def match_cmd(
     max_de: float | None = typer.Option(
         None,
         "--max-de",
-        help="PASS/FAIL threshold on CIEDE2000 after matching (default 2.0 between mean "
-        "colours, 4.0 between looks).",
+        help=f"PASS/FAIL threshold on CIEDE2000 after matching (default "
+        f"{DEFAULT_MAX_DE['colour']:g} between mean colours, {DEFAULT_MAX_DE['look']:g} between "
+        "looks: content alone makes looks differ).",
     ),
     luts_only: bool = typer.Option(False, "--luts-only", help="Write LUTs and report, no video."),
     jobs: int = typer.Option(
@@ -114,15 +116,14 @@ def match_cmd(
     table = Table(title=f"CIEDE2000 between clips, {what} ({res.method}, target: {res.target})")
     for col in ("a", "b", "before", "after", ""):
         table.add_column(col, justify="right" if col in ("before", "after") else "left")
-    key = "look_" if res.by == "look" else ""
     for p in res.pairs:
-        ok = p[key + "after"] <= res.max_de
+        after = p.value(res.by, "after")
         table.add_row(
-            Path(p["a"]).name,
-            Path(p["b"]).name,
-            f"{p[key + 'before']:.2f}",
-            f"{p[key + 'after']:.2f}",
-            "[green]PASS[/]" if ok else "[red]FAIL[/]",
+            Path(p.a).name,
+            Path(p.b).name,
+            f"{p.value(res.by, 'before'):.2f}",
+            f"{after:.2f}",
+            "[green]PASS[/]" if after <= res.max_de else "[red]FAIL[/]",
         )
     out_console.print(table)
     for c in res.clips:
@@ -130,6 +131,12 @@ def match_cmd(
         out_console.print(
             f"{Path(c.path).name}: {len(c.shots)} shot(s), cuts at {cuts}; look "
             f"{c.look_before.get('words', '?')} -> {c.look_after.get('words', '?')}"
+        )
+    if res.looks_left:
+        err_console.print(
+            "note: the clips' looks differ no more than their content alone makes estimates "
+            "differ, so no cast or exposure was changed (do no harm); --match colour makes "
+            "colour distributions equal (takes of one scene), --target ref:IMAGE names a look"
         )
     for _path, err in res.failed:
         err_console.print(f"[red]failed:[/] {escape(err)}")

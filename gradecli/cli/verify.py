@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from gradecli.cli.common import out_console
+from gradecli.pipeline.shot_look import DEFAULT_MAX_DE
 
 
 def verify_cmd(
@@ -16,8 +17,9 @@ def verify_cmd(
     max_de: float | None = typer.Option(
         None,
         "--max-de",
-        help="Largest CIEDE2000 allowed between any pair (default 2.0 for mean colours, 4.0 for "
-        "looks).",
+        help=f"Largest CIEDE2000 allowed between any pair (default "
+        f"{DEFAULT_MAX_DE['colour']:g} between mean colours, {DEFAULT_MAX_DE['look']:g} between "
+        "looks: content alone makes looks differ).",
     ),
     frames: int = typer.Option(48, help="Frames sampled per clip (spread evenly)."),
     by: str = typer.Option(

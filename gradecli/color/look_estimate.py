@@ -3,25 +3,20 @@
 A picture's colours are its content times its grade. This module estimates the part of the grade
 that single-image evidence can tell apart from content, as a :class:`ShotLook`:
 
-- **cast** (white balance): the illuminant colour in linear light, in log-chromaticity
-  ``(log R/G, log B/G)``, from grey-edge (first order, p = 6, sigma = 1; van de Weijer, Gevers &
-  Gijsenij 2007), which measured best on the training photos; shades of grey (Minkowski p = 6,
-  Finlayson & Trezzi 2004), bright pixels (the brightest 3% unclipped pixels, after Joze et al.
-  2012) and grey pixels (after Huo et al. 2006) only say how far to trust it; grey-world is
-  reported but not used (worst of all, as published);
+- **cast** (white balance) and **exposure**: from the single-image colour-constancy estimates
+  and tone statistics of :mod:`gradecli.color.look_features` (grey-world, shades of grey,
+  white patch, bright and dark pixels, grey-edge overall and per lightness third, luminance
+  percentiles), combined by a ridge regression fitted on the training photos under random casts
+  (:mod:`gradecli.color.look_prior`, ``python -m training.tune_looks --write``). A regression
+  fitted that way is the "do no harm" estimate: what content alone explains (a desert's warmth,
+  a night scene's darkness) it learns to leave alone, and where the evidence is weak it stays
+  near no grade, as Resolve's Shot Match does;
 - **black point**: a lifted black (pedestal, fade) from the 0.5th percentile of luminance code
   values, above what natural photos show.
 
-Exposure is part of a look (``ShotLook.exposure``, applied and removed like the rest) but is not
-estimated from a single picture: measured, it only moved content.
-
-Single-image estimates mix content into the grade (a desert makes grey-world see a warm cast).
-So each raw estimate is shrunk towards "no grade": the cast by a measured factor after removing
-the bias content gives on uncast photos, both measured on the training photos
-(``python -m training.tune_looks``). Where the four illuminant estimates
-disagree, the evidence is weak and the cast is shrunk further ("do no harm", as Resolve's Shot
-Match does). Contrast, saturation and tone curves are not estimated: a single picture's spread of
-lightness or chroma is dominated by what it shows, and these are left as they are.
+Contrast, saturation and tone curves are not estimated: a single picture's spread of lightness
+or chroma is dominated by what it shows (measured: a ridge regression from the same features
+explains under a fifth of their variance on held-out photos), and these are left as they are.
 
 Arrays: R'G'B' code values (..., 3) float 0..1 in one encoding (see gradecli.color.spaces);
 pictures (H, W, 3). A look is applied, and removed, as a function of colour alone, so it bakes
@@ -32,10 +27,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
+from gradecli.color import look_prior
 from gradecli.color.ciede2000 import delta_e2000
+from gradecli.color.look_features import FEATURE_NAMES, illuminant_estimates, look_features
 from gradecli.color.spaces import get_encoding, rgb_to_lab
 from gradecli.errors import BadInputError
 
@@ -49,19 +45,10 @@ __all__ = [
     "transfer_look",
     "mean_look",
     "look_difference",
+    "change_evidence",
+    "towards",
 ]
 
-# -- priors, measured by `python -m training.tune_looks` on the 46 training photos ---------------
-#: Mean log-chromaticity (log R/G, log B/G) grey-edge gives for uncast photos (what content alone
-#: makes it see; a median, robust to sunsets).
-CAST_BIAS = np.array([-0.016, -0.044])
-#: How much of the (bias-corrected, confidence-weighted) estimate is taken as the grade's cast.
-#: Measured: 0.75 gave the smallest median cast error (0.149 log units against 0.191 for no
-#: correction, random casts of std 0.15 / 0.2); 1.0 is worse in the tail.
-CAST_SHRINK = 1.0
-#: Disagreement (mean log-chromaticity distance of the other estimates from grey-edge) at which
-#: the cast is shrunk to half.
-DISAGREEMENT_HALF = 0.1
 #: The 0.5th percentile of luminance code values below which a black counts as clean: the 90th
 #: percentile of the training photos (their median is 0.056; haze, fog and snow lift many of them
 #: further). A lower threshold measured worse in benchmarks/bench_look_match.py (common-look
@@ -69,17 +56,32 @@ DISAGREEMENT_HALF = 0.1
 BLACK_CLEAN = 0.28
 #: How much of a lift above that is taken as the grade's (the rest may be fog, snow, haze).
 BLACK_SHARE = 0.5
+#: Largest cast (log-chromaticity distance from neutral) and exposure (stops) an estimate may
+#: take: the edge of the casts the prior was fitted on (training.tune_looks).
+MAX_CAST = 0.8
+MAX_EXPOSURE = 1.0
+#: A change of look (cast and exposure) is made in full only where it stands out from the
+#: estimates' content noise (look_prior.NOISE): positive-part James-Stein shrinkage
+#: ``max(0, 1 - EVIDENCE / m2)``, ``m2`` the change's squared Mahalanobis length in that noise.
+#: Chosen on the training photos (2.37, 4, 6.25): grading one photo towards another of the same
+#: look changed it by 1.60 / 1.27 / 1.04 ΔE00 while the error against the true look stayed
+#: 9.86 / 9.86 / 9.88, and the common-look residual of 5-photo cast sets went 4.99 / 5.16 /
+#: 5.28 (input 5.89): 4 takes a fifth off that harm for a little of the gain.
+EVIDENCE = 4.0
+#: Spread of the single-image illuminant estimates (mean log-chromaticity distance from their
+#: mean) at which ShotLook.confidence is one half.
+DISAGREEMENT_HALF = 0.15
 
 _MAX_SAMPLES = 20000  # samples an estimate uses (evenly strided): the figures settle well before
-_CONFIRMING = ("shades_of_grey", "grey_pixels")
+_AGREEING = ("grey_world", "shades_of_grey", "grey_edge", "bright_pixels")
 _LUMA = np.array([0.2126, 0.7152, 0.0722])  # BT.709 / sRGB luminance weights of linear R, G, B
-_CLIPPED = 0.97  # a channel code value at or above this is taken as clipped
-#: Pixels with a linear channel above this are left out of the estimates: grades roll highlights
-#: off towards white (apply_look anchors them too), so they do not carry the cast linearly.
+#: Pixels with a linear channel above this are anchored towards white when a look is applied or
+#: removed: grades roll highlights off towards white.
 _BRIGHT = 0.6
-#: Linear luminance the median pixel is normalised to before the bright/dark masks (18% grey).
-_MID_GREY = 0.18
-_DARK = 0.02  # pixels with linear luminance below this are noise, not evidence of colour
+
+if tuple(look_prior.FEATURES) != FEATURE_NAMES:  # pragma: no cover - a stale generated module
+    raise ImportError("gradecli.color.look_prior was fitted on other features: run "
+                      "python -m training.tune_looks --write")
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,8 @@ class ShotLook:
       linear light; (0, 0) is neutral; + first component is warmer/redder, + second bluer.
     - ``exposure``: stops the grade added (linear gain ``2 ** exposure``).
     - ``black``: the lifted black the grade added, in luminance code values 0..1 (0 = none).
-    - ``confidence``: 0..1, how far the four illuminant estimates agreed (1 = fully).
+    - ``confidence``: 0..1, how far the single-image illuminant estimates agreed (1 =
+      fully); reported, not used (the prior already weighs the evidence).
     """
 
     cast: tuple[float, float] = (0.0, 0.0)
@@ -144,85 +147,15 @@ def _linear(rgb: np.ndarray, encoding: str) -> np.ndarray:
     return get_encoding(encoding).decode(np.clip(np.asarray(rgb, np.float64), 0.0, 1.0))
 
 
-def _log_chroma(v: np.ndarray) -> np.ndarray:
-    v = np.maximum(np.asarray(v, np.float64), 1e-6)
-    return np.array([np.log(v[0] / v[1]), np.log(v[2] / v[1])])
-
-
-def _minkowski(x: np.ndarray, p: float) -> np.ndarray:
-    return np.mean(x**p, axis=0) ** (1.0 / p)
-
-
-def _grey_edge(picture_lin: np.ndarray, p: float = 6.0, sigma: float = 1.0) -> np.ndarray | None:
-    """First-order grey-edge: Minkowski norm of each channel's gradient magnitude."""
-    pic = np.ascontiguousarray(picture_lin, dtype=np.float32)
-    if pic.ndim != 3 or min(pic.shape[:2]) < 8:
-        return None
-    blur = cv2.GaussianBlur(pic, (0, 0), sigma)
-    gx = cv2.Sobel(blur, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(blur, cv2.CV_32F, 0, 1, ksize=3)
-    mag = np.sqrt(gx.astype(np.float64) ** 2 + gy**2).reshape(-1, 3)
-    bright = (blur.reshape(-1, 3) > _BRIGHT).any(axis=1) | (blur.reshape(-1, 3) @ _LUMA < _DARK)
-    mag = mag[~bright]
-    if len(mag) < 64 or float(mag.max()) <= 0.0:
-        return None
-    return _minkowski(mag, p)
-
-
-def _grey_pixels(lin: np.ndarray, rounds: int = 4, share: float = 10.0) -> np.ndarray:
-    """Grey-world over the ``share`` % of pixels nearest to grey under the current estimate,
-    iterated (after Huo et al. 2006, robust automatic white balance)."""
-    lin = np.maximum(lin, 1e-4)
-    est = np.zeros(2)
-    m = lin.mean(axis=0)
-    for _ in range(rounds):
-        c = lin / np.exp(np.array([est[0], 0.0, est[1]]))
-        d = np.hypot(np.log(c[:, 0] / c[:, 1]), np.log(c[:, 2] / c[:, 1]))
-        m = lin[d <= np.percentile(d, share)].mean(axis=0)
-        est = _log_chroma(m)
-    return m
-
-
-def illuminant_estimates(
-    rgb: np.ndarray, encoding: str = "srgb", picture: np.ndarray | None = None
-) -> dict[str, np.ndarray]:
-    """The raw single-image illuminant estimates, each as log-chromaticity (log R/G, log B/G).
-
-    ``rgb``: samples (N, 3) R'G'B' 0..1; ``picture``: optional (H, W, 3) R'G'B' 0..1 (uint8
-    accepted) for grey-edge, which needs neighbours. Clipped and near-black pixels are left out.
-    Returns {} when fewer than 64 pixels are usable.
-    """
-    x = np.asarray(rgb, np.float64).reshape(-1, 3)
-    lin = _linear(x, encoding)
-    lin = lin[(x < _CLIPPED).all(axis=1) & (lin @ _LUMA > 1e-4)]
-    if len(lin) < 64:
-        return {}
-    pic_lin = None
-    if picture is not None:
-        pic = np.asarray(picture)
-        pic = pic / 255.0 if pic.dtype == np.uint8 else pic.astype(np.float64)
-        pic_lin = _linear(pic, encoding)
-    # Normalise by a first estimate (cast and exposure), so that which pixels count as dark or
-    # bright does not depend on the cast: then a cast moves every estimate by the same amount.
-    first = _log_chroma(_minkowski(lin, 6.0))
-    for _ in range(2):
-        norm = np.exp(np.array([first[0], 0.0, first[1]]))
-        norm *= float(np.median((lin / norm) @ _LUMA)) / _MID_GREY
-        n = lin / norm
-        n = n[(n <= _BRIGHT).all(axis=1) & (n @ _LUMA > _DARK)]
-        if len(n) < 64:
-            return {}
-        edge = None
-        if pic_lin is not None:
-            edge = _grey_edge(pic_lin / norm)
-        first = _log_chroma(norm * (edge if edge is not None else _minkowski(n, 6.0)))
-    est = {"grey_world": n.mean(axis=0), "shades_of_grey": _minkowski(n, 6.0)}
-    bright = n[np.argsort(n.sum(axis=1))[-max(16, len(n) * 3 // 100):]]
-    est["bright_pixels"] = bright.mean(axis=0)
-    est["grey_pixels"] = _grey_pixels(n)
-    if edge is not None:
-        est["grey_edge"] = edge
-    return {k: _log_chroma(v * norm) for k, v in est.items()}
+def _predict(features: np.ndarray) -> np.ndarray:
+    """(log R/G, log B/G, stops) from the prior's ridge regression, clamped to its range."""
+    z = (features - look_prior.MEAN) / look_prior.SCALE
+    cast_ev = z @ look_prior.WEIGHTS + look_prior.INTERCEPT
+    norm = float(np.hypot(*cast_ev[:2]))
+    if norm > MAX_CAST:
+        cast_ev[:2] *= MAX_CAST / norm
+    cast_ev[2] = float(np.clip(cast_ev[2], -MAX_EXPOSURE, MAX_EXPOSURE))
+    return cast_ev
 
 
 def estimate_look(
@@ -237,31 +170,44 @@ def estimate_look(
     if x.size and not np.all(np.isfinite(x)):
         raise BadInputError("RGB samples contain NaN or infinite values")
     x = x[:: max(1, len(x) // _MAX_SAMPLES)]
-    est = illuminant_estimates(x, encoding, picture)
-    if not est:
+    features = look_features(x, encoding, picture)
+    if features is None:
         return NEUTRAL
-    # Grey-edge measured best on its own; the others say how far to trust it.
-    best = est.get("grey_edge", est["shades_of_grey"])
-    others = np.array([v for k, v in est.items() if k in _CONFIRMING])
-    disagreement = float(np.mean(np.linalg.norm(others - best, axis=1)))
+    cast_ev = _predict(features)
+    est = np.array([features[FEATURE_NAMES.index(f"{k}.log_rg"):][:2] for k in _AGREEING])
+    disagreement = float(np.mean(np.linalg.norm(est - est.mean(axis=0), axis=1)))
     confidence = 1.0 / (1.0 + (disagreement / DISAGREEMENT_HALF) ** 2)
-    cast = confidence * CAST_SHRINK * (best - CAST_BIAS)
-
-    # Exposure is not estimated: a picture's brightness is mostly what it shows, and taking even
-    # a Bayesian share of it as the grade's measured worse (smallest SSIM of L* 0.83 against 0.98
-    # without, common-look residual 5.92 against 5.80, benchmarks/bench_look_match.py).
-    g = np.exp(np.array([cast[0], 0.0, cast[1]]))
-    y = (_linear(x, encoding) / (g / float(_LUMA @ g))) @ _LUMA
+    look = ShotLook((float(cast_ev[0]), float(cast_ev[1])), float(cast_ev[2]), 0.0, confidence)
+    # The black point, measured once the cast and exposure are removed.
+    y = (_linear(x, encoding) / look.gains) @ _LUMA
     luma_code = get_encoding(encoding).encode(np.clip(y, 0.0, 1.0))
     black = BLACK_SHARE * max(0.0, float(np.percentile(luma_code, 0.5)) - BLACK_CLEAN)
-    return ShotLook((float(cast[0]), float(cast[1])), 0.0, black, confidence)
+    return ShotLook(look.cast, look.exposure, black, confidence)
 
 
 def _highlight_weight(lin: np.ndarray) -> np.ndarray:
-    """0 below linear _BRIGHT (0.6), rising smoothly to 1 at 1: how much a colour is anchored
-    to white."""
-    t = np.clip((lin.max(axis=-1, keepdims=True) - _BRIGHT) / (1.0 - _BRIGHT), 0.0, 1.0)
+    """0 while any linear channel is below _BRIGHT (0.6), rising smoothly to 1 as the darkest
+    channel reaches 1: how near white (and to clipping in every channel) a colour is, so how
+    much it is anchored to white. Saturated bright colours (an orange with red at 1) are not."""
+    t = np.clip((lin.min(axis=-1, keepdims=True) - _BRIGHT) / (1.0 - _BRIGHT), 0.0, 1.0)
     return t * t * (3.0 - 2.0 * t)
+
+
+def _gain(lin: np.ndarray, gains: np.ndarray, stops: float) -> np.ndarray:
+    """Linear RGB (..., 3) times ``gains``, whites anchored unless the change brightens
+    (``stops`` > 0: a brightening may clip, as it would): colours near white in every channel
+    blend towards staying where they are, so a clean white stays white (a darkening never
+    greys it) and neutral."""
+    graded = lin * gains
+    if stops > 0.0:
+        return graded
+    w = _highlight_weight(lin)
+    return (1.0 - w) * graded + w * lin
+
+
+def _unblack(rgb: np.ndarray, black: float) -> np.ndarray:
+    v = np.clip(np.asarray(rgb, np.float64), 0.0, 1.0)
+    return np.clip((v - black) / (1.0 - black), 0.0, 1.0)
 
 
 def apply_look(look: ShotLook, rgb: np.ndarray, encoding: str = "srgb") -> np.ndarray:
@@ -269,9 +215,7 @@ def apply_look(look: ShotLook, rgb: np.ndarray, encoding: str = "srgb") -> np.nd
     anchored: a clean white keeps its place), then the lifted black on code values."""
     enc = get_encoding(encoding)
     lin = enc.decode(np.clip(np.asarray(rgb, np.float64), 0.0, 1.0))
-    graded = lin * look.gains
-    w = _highlight_weight(lin) * (look.exposure <= 0.0)  # a brightening may clip, as it would
-    out = enc.encode(np.clip((1.0 - w) * graded + w * lin * look.gains.max(), 0.0, 1.0))
+    out = enc.encode(np.clip(_gain(lin, look.gains, look.exposure), 0.0, 1.0))
     return look.black + (1.0 - look.black) * out
 
 
@@ -279,12 +223,8 @@ def remove_look(look: ShotLook, rgb: np.ndarray, encoding: str = "srgb") -> np.n
     """The inverse of :func:`apply_look` (exact away from the anchored highlights): the picture
     with its look removed. Codes below the lifted black go to 0 (never below)."""
     enc = get_encoding(encoding)
-    v = np.clip(np.asarray(rgb, np.float64), 0.0, 1.0)
-    v = np.clip((v - look.black) / (1.0 - look.black), 0.0, 1.0)
-    lin = enc.decode(v)
-    inv = 1.0 / look.gains
-    w = _highlight_weight(lin) * (look.exposure >= 0.0)
-    return enc.encode(np.clip((1.0 - w) * lin * inv + w * lin * inv.max(), 0.0, 1.0))
+    lin = enc.decode(_unblack(rgb, look.black))
+    return enc.encode(np.clip(_gain(lin, 1.0 / look.gains, -look.exposure), 0.0, 1.0))
 
 
 def transfer_look(
@@ -292,10 +232,41 @@ def transfer_look(
     strength: float = 1.0,
 ) -> np.ndarray:
     """Remove ``source``'s look and apply ``target``'s, ``strength`` 0..1 of the way (blended in
-    the looks' parameters, so half strength is half the cast, not a mix of two pictures)."""
+    the looks' parameters, so half strength is half the cast, not a mix of two pictures).
+
+    The cast and exposure change as one gain (``target``'s over ``source``'s, anchored once), so
+    two looks with equal cast and exposure leave colours where they are."""
     if strength < 1.0:
         target = mean_look([source, target], [1.0 - strength, strength])
-    return apply_look(target, remove_look(source, rgb, encoding), encoding)
+    enc = get_encoding(encoding)
+    lin = enc.decode(_unblack(rgb, source.black))
+    gains = target.gains / source.gains
+    out = enc.encode(np.clip(_gain(lin, gains, target.exposure - source.exposure), 0.0, 1.0))
+    return target.black + (1.0 - target.black) * out
+
+
+def change_evidence(source: ShotLook, target: ShotLook, noise_scale: float = 2.0) -> float:
+    """How much, 0..1, of the change from ``source``'s cast and exposure to ``target``'s to make.
+
+    ``noise_scale``: the variance of the change's noise in units of one estimate's
+    (look_prior.NOISE): 2 when both looks are estimates of different pictures, 1 when the target
+    is given exactly (neutral), ``1 - 1/n`` towards the average of n estimates including the
+    source. 1 for a change well above the noise, 0 for one within it ("do no harm")."""
+    d = np.array([*np.subtract(target.cast, source.cast), target.exposure - source.exposure])
+    if not d.any() or noise_scale <= 0.0:
+        return 1.0
+    m2 = float(d @ np.linalg.solve(noise_scale * look_prior.NOISE, d))
+    return max(0.0, 1.0 - EVIDENCE / m2) if m2 > 0.0 else 1.0
+
+
+def towards(source: ShotLook, target: ShotLook, amount: float) -> ShotLook:
+    """``target`` with its cast and exposure ``amount`` 0..1 of the way from ``source``'s (its
+    black point and confidence kept)."""
+    k = float(np.clip(amount, 0.0, 1.0))
+    cast = np.add(source.cast, k * np.subtract(target.cast, source.cast))
+    exposure = source.exposure + k * (target.exposure - source.exposure)
+    return ShotLook((float(cast[0]), float(cast[1])), float(exposure), target.black,
+                    target.confidence)
 
 
 def mean_look(looks: list[ShotLook], weights: list[float] | None = None) -> ShotLook:

@@ -31,9 +31,9 @@ from gradecli.io.luts import write_lut
 from gradecli.io.video import is_video_path, probe_video, read_frames_at
 from gradecli.pipeline.analysis import analysis_encoding
 from gradecli.pipeline.look import Look, build_look, calibrated, look_lut, with_look
-from gradecli.pipeline.match import (
+from gradecli.pipeline.match import grade_analyses
+from gradecli.pipeline.options import (
     MatchOptions,
-    grade_analyses,
     load_style_model,
     model_needs_picture,
     resolve_method,

@@ -1,6 +1,6 @@
 """One shot's (or one still's) LUT towards a target: the use case shared by match and grade.
 
-Three modes (see gradecli.pipeline.match.resolve_mode): "look" (the shot's estimated look
+Three modes (see gradecli.pipeline.options.resolve_mode): "look" (the shot's estimated look
 removed, the target look given), "model" (the bundled style model) and "colour" (a colour
 transfer of the shot's CIELAB samples towards the target's, its mean refined onto the target's).
 """
@@ -21,7 +21,7 @@ from gradecli.pipeline.shot_look import look_transfer_lut
 from gradecli.pipeline.targets import Target
 
 if TYPE_CHECKING:
-    from gradecli.pipeline.match import MatchOptions
+    from gradecli.pipeline.options import MatchOptions
 
 __all__ = ["ShotInput", "ShotGoal", "ShotFit", "fit_shot_lut", "model_lut", "refine_mean",
            "shot_target"]
@@ -42,22 +42,26 @@ class ShotInput:
 @dataclass(frozen=True)
 class ShotGoal:
     """Where the shot goes: the mode, the transfer method (colour mode), the target, the target
-    look (look mode) and the loaded style model (model mode)."""
+    look (look mode), the loaded style model (model mode) and the noise of a change of look
+    towards the target (look mode; gradecli.pipeline.shot_look.target_noise_scale)."""
 
     mode: str
     method: str
     target: Target
     look: ShotLook | None = None
     model: Any = None
+    noise_scale: float = 2.0
 
 
 @dataclass(frozen=True)
 class ShotFit:
     """The shot's LUT and, when it was measured on the way, the mean CIELAB of its samples
-    through it (tetrahedral), else None."""
+    through it (tetrahedral), else None; in look mode, the share 0..1 of the change of cast and
+    exposure towards the target that was made (the rest was within content noise)."""
 
     lut: Lut
     after_mean: np.ndarray | None = None
+    look_share: float | None = None
 
 
 def fit_shot_lut(shot: ShotInput, goal: ShotGoal, opts: MatchOptions) -> ShotFit:
@@ -65,8 +69,9 @@ def fit_shot_lut(shot: ShotInput, goal: ShotGoal, opts: MatchOptions) -> ShotFit
     ``goal``."""
     if goal.mode == "look":
         assert goal.look is not None and shot.look is not None
-        return ShotFit(look_transfer_lut(shot.look, goal.look, shot.encoding, opts.strength,
-                                         opts.lut_size))
+        lut, share = look_transfer_lut(shot.look, goal.look, shot.encoding, opts.strength,
+                                       opts.lut_size, goal.noise_scale)
+        return ShotFit(lut, look_share=share)
     if goal.mode == "model":
         # The model judges look apart from content: no statistics are matched.
         return ShotFit(model_lut(goal.model, shot.picture, goal.target.thumb, opts.strength,

@@ -14,11 +14,14 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from gradecli.color import look_prior
 from gradecli.color.look_estimate import (
     NEUTRAL,
     ShotLook,
+    change_evidence,
     estimate_look,
     mean_look,
+    towards,
     transfer_look,
 )
 from gradecli.color.lut import Lut
@@ -35,6 +38,7 @@ __all__ = [
     "same_scene",
     "target_look",
     "look_transfer_lut",
+    "target_noise_scale",
     "measured_look",
     "unbarred",
 ]
@@ -44,10 +48,11 @@ __all__ = [
 MATCH_MODES = ("auto", "look", "colour")
 
 #: Default ``--max-de`` by what a verdict compares. Looks of clips of different content differ
-#: by the estimator's content noise even when graded alike: over all pairs of the 46 training
-#: photos (taken as neutrally graded) the look difference has median 1.36, 75th percentile 2.21
-#: and 90th percentile 3.76 ΔE00, so a look gate at 4.0 fails about one such pair in ten.
-DEFAULT_MAX_DE = {"colour": 2.0, "look": 4.0}
+#: by the estimator's content noise even when graded alike: the look threshold is the 90th
+#: percentile of the look differences between pairs of different uncast training photos
+#: (gradecli.color.look_prior.LOOK_FLOOR, measured by ``python -m training.tune_looks``), so a
+#: look gate fails about one such pair in ten.
+DEFAULT_MAX_DE = {"colour": 2.0, "look": round(float(look_prior.LOOK_FLOOR[2]), 1)}
 
 
 def default_max_de(by: str, max_de: float | None) -> float:
@@ -110,11 +115,28 @@ def target_look(
 
 
 def look_transfer_lut(source: ShotLook, target: ShotLook, encoding: str, strength: float,
-             size: int) -> Lut:
-    """The LUT that removes ``source``'s look and applies ``target``'s (``strength`` 0..1)."""
-    return Lut.from_function(
+                      size: int, noise_scale: float = 2.0) -> tuple[Lut, float]:
+    """The LUT that removes ``source``'s look and applies ``target``'s (``strength`` 0..1), the
+    cast and exposure changed only as far as they stand out from the estimates' content noise
+    (gradecli.color.look_estimate.change_evidence; ``noise_scale`` as there), and that share
+    0..1 of the change."""
+    share = change_evidence(source, target, noise_scale)
+    target = towards(source, target, share)
+    lut = Lut.from_function(
         lambda x: transfer_look(source, target, x, encoding, strength), size=size
     )
+    return lut, share
+
+
+def target_noise_scale(kind: str, members: int) -> float:
+    """The noise of a change towards a target of ``kind`` (change_evidence's ``noise_scale``):
+    a neutral target is exact, an average of ``members`` estimates shares the source's noise,
+    one other picture's estimate has its own."""
+    if kind == "neutral":
+        return 1.0
+    if kind in ("average", "median"):
+        return max(0.5, 1.0 - 1.0 / max(1, members))
+    return 2.0
 
 
 def measured_look(lut: Lut, rgb: np.ndarray | None, encoding: str,

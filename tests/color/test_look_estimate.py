@@ -34,7 +34,7 @@ def _de(a: np.ndarray, b: np.ndarray) -> float:
 def test_illuminant_estimates_are_finite_log_chromaticities():
     pic = photos()["astronaut"]
     est = illuminant_estimates(pic.reshape(-1, 3), "srgb", pic)
-    assert {"grey_world", "shades_of_grey", "bright_pixels", "grey_pixels", "grey_edge"} <= set(est)
+    assert {"grey_world", "shades_of_grey", "bright_pixels", "white_patch", "grey_edge"} <= set(est)
     assert all(v.shape == (2,) and np.isfinite(v).all() for v in est.values())
 
 
@@ -111,3 +111,46 @@ def test_bad_samples():
     with pytest.raises(BadInputError):
         estimate_look(np.array([[np.nan, 0.1, 0.2]] * 100))
     assert estimate_look(np.zeros((10, 3))) == NEUTRAL
+
+
+def test_transfer_between_equal_casts_changes_nothing():
+    rng = np.random.default_rng(2)
+    x = rng.uniform(0, 1, size=(500, 3))
+    a = ShotLook(cast=(0.2, -0.3), exposure=0.4)
+    np.testing.assert_allclose(transfer_look(a, a, x), x, atol=1e-9)
+    b = ShotLook(cast=(0.2, -0.3), exposure=0.4, black=0.05)  # only the black point moves
+    assert np.abs(transfer_look(a, b, x) - x).max() > 0.01
+
+
+def test_saturated_bright_colours_take_the_cast_clean_whites_stay_white():
+    orange = np.array([[1.0, 0.55, 0.2]])
+    cool = transfer_look(WARM, NEUTRAL, orange)
+    # An orange with red at 1 is not "near white": it loses the warm cast like any colour.
+    assert cool[0, 0] < 0.97 and cool[0, 2] > orange[0, 2] + 0.01
+    np.testing.assert_allclose(transfer_look(WARM, NEUTRAL, np.ones((1, 3))), np.ones((1, 3)),
+                               atol=1e-9)
+
+
+def test_change_evidence_ignores_noise_and_makes_clear_changes():
+    from gradecli.color.look_estimate import change_evidence, towards
+
+    assert change_evidence(NEUTRAL, NEUTRAL) == 1.0
+    assert change_evidence(NEUTRAL, ShotLook(cast=(0.01, -0.01))) == 0.0
+    assert change_evidence(NEUTRAL, ShotLook(cast=(1.0, -1.0), exposure=1.0)) > 0.8
+    # A target given exactly (noise_scale 1) needs less evidence than another estimate (2).
+    mid = ShotLook(cast=(0.3, -0.3))
+    assert change_evidence(NEUTRAL, mid, 1.0) > change_evidence(NEUTRAL, mid, 2.0)
+    half = towards(NEUTRAL, ShotLook(cast=(0.2, -0.4), exposure=1.0, black=0.1), 0.5)
+    np.testing.assert_allclose(half.cast, (0.1, -0.2))
+    assert half.exposure == pytest.approx(0.5) and half.black == 0.1
+
+
+def test_exposure_is_estimated_with_its_sign():
+    ups, downs = [], []
+    for pic in photos().values():
+        base = estimate_look(pic.reshape(-1, 3), "srgb", pic).exposure
+        dark = apply_look(ShotLook(exposure=-0.7), pic)
+        bright = apply_look(ShotLook(exposure=0.7), pic)
+        downs.append(estimate_look(dark.reshape(-1, 3), "srgb", dark).exposure - base)
+        ups.append(estimate_look(bright.reshape(-1, 3), "srgb", bright).exposure - base)
+    assert np.mean(downs) < -0.1 and np.mean(ups) > 0.1

@@ -22,6 +22,7 @@ from gradecli.io.luts import read_lut
 from gradecli.io.video import EncodeOptions, frame_planes, plane_layout
 from gradecli.pipeline.grade import GradeRequest, grade_file
 from gradecli.pipeline.match import MatchOptions, match_clips
+from gradecli.pipeline.shot_look import DEFAULT_MAX_DE
 from gradecli.pipeline.targets import parse_target
 
 SPEC = YCbCrSpec("bt709", False, 8)
@@ -111,13 +112,15 @@ def test_match_look_mode_matches_looks_and_keeps_content(tmp_path):
     res = match_clips([a, b], tmp_path / "o", MatchOptions(match="look", luts_only=True))
     assert res.by == "look" and res.method == "look"
     pair = res.pairs[0]
-    assert res.max_after == pair["look_after"] and res.max_before == pair["look_before"]
+    assert res.max_after == pair.look_after and res.max_before == pair.look_before
     assert res.clips[0].look_before["words"] and res.clips[0].look_after["words"]
-    assert res.max_de == 4.0  # the default threshold between looks
+    assert res.max_de == DEFAULT_MAX_DE["look"]  # the default threshold between looks
+    assert res.max_after < 0.5 * res.max_before  # a clear warm/cool difference is matched
+    assert all(s.look_change > 0.5 for c in res.clips for s in c.shots) and not res.looks_left
     auto = match_clips([a, b], tmp_path / "d", MatchOptions(luts_only=True))
     assert auto.by == "look"  # different pictures: auto matches looks
     colour = match_clips([a, b], tmp_path / "c", MatchOptions(match="colour", luts_only=True))
-    assert colour.by == "colour" and colour.max_after == colour.pairs[0]["after"]
+    assert colour.by == "colour" and colour.max_after == colour.pairs[0].after
     assert colour.max_de == 2.0
     looks = MatchOptions(match="look", luts_only=True, target="neutral")
     neutral = match_clips([a, b], tmp_path / "n", looks)
@@ -273,3 +276,18 @@ def test_letterbox_bars_are_found_and_kept_black(tmp_path):
             y = frame_planes(f, plane_layout("yuv444p"))[0]
             assert (y[:12] == 16).all() and (y[-12:] == 16).all()
             assert y[12:-12].mean() > 30
+
+
+def test_looks_left_when_no_shot_changed():
+    from gradecli.pipeline.match_result import ClipResult, MatchResult, ShotResult
+
+    def clip(change):
+        shot = ShotResult(0, 0, 10, 0.0, 0.4, None, [50, 0, 0], [50, 0, 0], {}, {}, change)
+        return ClipResult("c.mp4", None, 0, 10, [], [shot], [50, 0, 0], [50, 0, 0])
+
+    def result(*changes):
+        return MatchResult("look", "t", [clip(c) for c in changes], [], [], [], 10.0)
+
+    assert result(0.0, 0.0).looks_left
+    assert not result(0.0, 0.3).looks_left
+    assert not result(None, None).looks_left  # colour mode: no look changes to speak of

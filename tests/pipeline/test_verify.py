@@ -53,6 +53,7 @@ def test_bad_inputs(tmp_path):
 
 def test_by_look_compares_estimated_looks(tmp_path):
     from gradecli.color.look_estimate import ShotLook, apply_look
+    from gradecli.pipeline.shot_look import DEFAULT_MAX_DE
     from tests._look_photos import photos
 
     pic = photos()["chelsea"]
@@ -63,7 +64,7 @@ def test_by_look_compares_estimated_looks(tmp_path):
         write_image(paths[name], apply_look(look, pic))
     same = verify([paths["w1"], paths["w2"]], by="look")
     diff = verify([paths["w1"], paths["c"]], by="look")
-    assert same.by == "look" and same.max_de == 4.0 and same.passed
+    assert same.by == "look" and same.max_de == DEFAULT_MAX_DE["look"] and same.passed
     assert same.max_delta_e00 < 0.05 < diff.max_delta_e00
     assert diff.max_delta_e00 == diff.pairs[0].look_delta_e00
     d = diff.to_dict()

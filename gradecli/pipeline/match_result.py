@@ -1,0 +1,133 @@
+"""What ``match`` (and ``grade --ref`` on clips) returns: per shot, per clip, per pair, overall.
+
+Plain dataclasses that the CLI renders and :func:`write_report` serialises as
+``match_report.json``. CIEDE2000 figures are ΔE00 (0 = equal); mean colours are CIELAB (L* 0..100).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+
+from gradecli import __version__
+from gradecli.color.lut import Lut
+from gradecli.io.files import write_atomic
+
+__all__ = ["ShotResult", "ClipResult", "MatchPair", "MatchResult", "write_report"]
+
+
+@dataclass
+class ShotResult:
+    index: int
+    start_frame: int
+    end_frame: int
+    start_s: float
+    end_s: float
+    lut: str | None
+    before_mean_lab: list[float]
+    after_mean_lab: list[float]
+    #: The shot's estimated look (ShotLook.to_dict()) before and after its LUT.
+    look_before: dict = field(default_factory=dict)
+    look_after: dict = field(default_factory=dict)
+    #: Look matching: the share 0..1 of the change of cast and exposure towards the target look
+    #: that was made; the rest was within the estimator's content noise. None in other modes.
+    look_change: float | None = None
+
+
+@dataclass
+class ClipResult:
+    path: str
+    output: str | None
+    group: int
+    frames: int
+    cuts: list[int]
+    shots: list[ShotResult]
+    before_mean_lab: list[float]
+    after_mean_lab: list[float]
+    look_before: dict = field(default_factory=dict)
+    look_after: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MatchPair:
+    """Two clips of one group: CIEDE2000 between their mean colours and between their looks
+    (the ColorChecker rendered through each), before and after matching."""
+
+    a: str
+    b: str
+    before: float
+    after: float
+    look_before: float
+    look_after: float
+
+    def value(self, by: str, when: str) -> float:
+        """The figure a verdict ``by`` "look" or "colour" reads, ``when`` "before"/"after"."""
+        return getattr(self, f"look_{when}" if by == "look" else when)
+
+
+@dataclass
+class MatchResult:
+    method: str
+    target: str
+    clips: list[ClipResult]
+    failed: list[tuple[str, str]]
+    groups: list[list[str]]
+    pairs: list[MatchPair]
+    max_de: float
+    report: str | None = None
+    #: The ``--adjust`` look applied after matching (GradeParams.to_dict()), {} for none.
+    adjustments: dict = field(default_factory=dict)
+    #: Per input path, the LUT schedule written for it: [(first frame, Lut), ...] (not reported).
+    luts: dict[str, list[tuple[int, Lut]]] = field(default_factory=dict, repr=False)
+    #: What the verdict compares: "look" (look differences on a ColorChecker chart) or "colour"
+    #: (mean colours).
+    by: str = "colour"
+
+    @property
+    def max_before(self) -> float:
+        return max((p.value(self.by, "before") for p in self.pairs), default=0.0)
+
+    @property
+    def max_after(self) -> float:
+        return max((p.value(self.by, "after") for p in self.pairs), default=0.0)
+
+    @property
+    def looks_left(self) -> bool:
+        """True when look matching changed no shot's cast or exposure: every difference was
+        within what content alone makes the estimates differ."""
+        shares = [s.look_change for c in self.clips for s in c.shots
+                  if s.look_change is not None]
+        return bool(shares) and max(shares) == 0.0
+
+    @property
+    def passed(self) -> bool:
+        return not self.failed and self.max_after <= self.max_de
+
+    def to_dict(self) -> dict:
+        return {
+            "gradecli": __version__,
+            "method": self.method,
+            "target": self.target,
+            "adjustments": self.adjustments,
+            "groups": self.groups,
+            "clips": [dataclasses.asdict(c) for c in self.clips],
+            "failed": [{"path": p, "error": e} for p, e in self.failed],
+            "pairs": [dataclasses.asdict(p) for p in self.pairs],
+            "max_delta_e00_before": self.max_before,
+            "max_delta_e00_after": self.max_after,
+            "threshold": self.max_de,
+            "passed": self.passed,
+            "by": self.by,
+            "note": "before/after: CIEDE2000 between clips' mean CIELAB colours; look_before/"
+            "look_after: mean CIEDE2000 between the 24 ColorChecker patches rendered through the "
+            "two clips' estimated looks; 'after' applies each shot's LUT to the analysed samples; "
+            "the verdict uses " + ("look_after" if self.by == "look" else "after"),
+        }
+
+
+def write_report(result: MatchResult, path: str | os.PathLike) -> None:
+    """Write the JSON report atomically."""
+    write_atomic(path, json.dumps(result.to_dict(), indent=2).encode("utf-8"))
+    result.report = str(path)

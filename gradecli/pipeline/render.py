@@ -1,0 +1,58 @@
+"""Render clips through their LUT schedules: one job per clip, in this process or in several."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+
+from gradecli.color.lut import Lut
+from gradecli.engine.transcode import transcode
+from gradecli.errors import GradeError
+from gradecli.io.video import EncodeOptions
+
+__all__ = ["RenderJob", "render_all"]
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """One clip to render: source and destination paths, its LUTs by first frame, how to
+    encode, the letterbox bars (top, bottom, left, right pixels) copied through untouched, and
+    the interpolation of the LUTs (tetrahedral or trilinear)."""
+
+    src: str
+    dst: str
+    luts: tuple[tuple[int, Lut], ...]
+    encode: EncodeOptions
+    bars: tuple[int, int, int, int] = (0, 0, 0, 0)
+    interpolation: str = "tetrahedral"
+
+    def run(self, progress=None) -> str | None:
+        """Render; returns None on success, else the error's message."""
+        schedule = [(start, partial(lut.apply, interpolation=self.interpolation))
+                    for start, lut in self.luts]
+        try:
+            transcode(self.src, self.dst, schedule, self.encode, progress=progress,
+                      keep_bars=self.bars)
+            return None
+        except GradeError as e:
+            return str(e)
+
+
+def _run(job: RenderJob) -> str | None:
+    return job.run()
+
+
+def render_all(jobs: list[RenderJob], workers: int, progress=None,
+               on_done: Callable[[RenderJob, str | None], None] | None = None) -> None:
+    """Render every job (in ``workers`` processes when more than one); ``on_done(job, error)``
+    is told each outcome, error None on success."""
+    if workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+            errors = list(pool.map(_run, jobs))
+    else:
+        errors = [job.run(progress) for job in jobs]
+    for job, err in zip(jobs, errors, strict=True):
+        if on_done:
+            on_done(job, err)
