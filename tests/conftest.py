@@ -1,4 +1,4 @@
-"""Shared fixtures: where the licensed test media live, and small generated images."""
+"""Shared fixtures and paths: the conformance data in tests/data, the examples, a seeded rng."""
 
 from __future__ import annotations
 
@@ -8,15 +8,10 @@ import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = (REPO.parent / "shared" / "data").resolve()
 EXAMPLES = REPO / "examples"
-
-
-@pytest.fixture(scope="session")
-def shared_data() -> Path:
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"shared test data not found at {SHARED_DATA}")
-    return SHARED_DATA
+#: Conformance data kept in the repository (tests/data/README.md says where each file is from).
+TEST_DATA = REPO / "tests" / "data"
+CUBE_DIR = TEST_DATA / "cube"
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,6 @@ import numpy as np
 from gradecli.color.spaces import rgb_to_lab
 from gradecli.color.temporal import detect_cuts, frame_signature, signature_distance
 from gradecli.color.ycbcr import ycbcr_to_rgb
-from gradecli.errors import VideoError
 from gradecli.io.video import InputVideo, VideoInfo, frame_planes, frame_rgb, plane_layout
 
 __all__ = ["ClipAnalysis", "ShotSamples", "analyze_clip", "bars_in_frames", "frame_is_usable"]
@@ -201,13 +200,7 @@ def analyze_clip(
                 samples[n] = (idx, flat[idx])
                 thumbs[n] = _thumb(small)
         frames = len(sigs)
-    if frames == 0:
-        raise VideoError(f"{info.path}: contains no decodable video frames")
-    if info.frame_count and frames < info.frame_count * 0.95 - 1:
-        raise VideoError(
-            f"{info.path}: only {frames} of {info.frame_count} frames could be decoded "
-            "(truncated or corrupt file)"
-        )
+        video.check_complete()
     cuts: list[int] = []
     if detect_shots and frames > 2:
         scores = np.zeros(frames)

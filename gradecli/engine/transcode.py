@@ -219,14 +219,7 @@ def transcode(
                 if errors:
                     raise errors[0]
                 drain(0)
-            if frames == 0:
-                raise VideoError(f"{info.path}: contains no decodable video frames")
-            expected = info.frame_count
-            if expected and frames < expected * 0.95 - 1:
-                raise VideoError(
-                    f"{info.path}: only {frames} of {expected} frames could be decoded "
-                    "(truncated or corrupt file)"
-                )
+            inp.check_complete()
             out.commit()
         except BaseException:
             stop.set()

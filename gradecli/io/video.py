@@ -179,6 +179,29 @@ def _rotation(stream) -> float:
     return 0.0
 
 
+def _tag_seconds(text: str) -> float | None:
+    """Matroska's per-track DURATION tag ("00:00:02.000000000") in seconds."""
+    with contextlib.suppress(ValueError, AttributeError):
+        h, m, sec = str(text).split(":")
+        return int(h) * 3600 + int(m) * 60 + float(sec)
+    return None
+
+
+def _video_duration(stream, container) -> float | None:
+    """The video stream's own duration in seconds (its edit list applied), or None when the file
+    does not say: the stream's duration, Matroska's DURATION tag, or the container's duration
+    when nothing else is in it (with audio, the container's may be the audio's, which can run
+    longer than the picture)."""
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    tag = (stream.metadata or {}).get("DURATION") or (stream.metadata or {}).get("duration")
+    if tag and (secs := _tag_seconds(tag)) is not None:
+        return secs
+    if container.duration and len(container.streams) == 1:
+        return float(container.duration) / 1e6
+    return None
+
+
 def probe_video(path: str | os.PathLike) -> VideoInfo:
     """Open ``path`` and describe its first video stream. Raises BadInputError/VideoError."""
     with InputVideo(path) as video:
@@ -215,14 +238,12 @@ class InputVideo:
             bit_depth = layout.bit_depth if layout else _format_depth(pix_fmt)
             spec, assumed = _guess_ycbcr(cc, width, height, pix_fmt, bit_depth)
             rate = self.stream.average_rate or self.stream.guessed_rate or Fraction(25)
-            frames = int(self.stream.frames or 0) or None
-            duration = (
-                float(self.stream.duration * self.stream.time_base)
-                if self.stream.duration
-                else (float(self.container.duration) / 1e6 if self.container.duration else None)
-            )
-            if frames is None and duration:
-                frames = int(round(duration * float(rate)))
+            duration = _video_duration(self.stream, self.container)
+            # An estimate (progress, sampling strides): with an edit list the stream holds more
+            # frames than it shows, and a variable frame rate has no fixed count per second.
+            frames = int(round(duration * float(rate))) if duration else None
+            if not frames:
+                frames = int(self.stream.frames or 0) or None
             self.copy_streams = list(self.container.streams.audio)
             self.info = VideoInfo(
                 path=self.path,
@@ -255,7 +276,10 @@ class InputVideo:
         self.container.close()
 
     def items(self, copy: bool = True) -> Iterator[av.VideoFrame | av.Packet]:
-        """Decoded video frames and (with ``copy``) packets of copied streams, in demux order."""
+        """Decoded video frames and (with ``copy``) packets of copied streams, in demux order.
+
+        Counts the frames and the time they reach (``decoded``, ``decoded_until_s``) for
+        :meth:`check_complete`."""
         streams = [self.stream, *self.copy_streams] if copy else [self.stream]
         copy_idx = {s.index for s in self.copy_streams}
         try:
@@ -264,9 +288,40 @@ class InputVideo:
                     if packet.dts is not None:
                         yield packet
                     continue
-                yield from self.stream.decode(packet)
+                for frame in self.stream.decode(packet):
+                    self._tally(frame)
+                    yield frame
         except av.error.FFmpegError as e:
             raise VideoError(f"{self.path}: decoding failed ({_ffmpeg_reason(e)})") from e
+
+    decoded = 0
+    decoded_until_s = 0.0
+
+    def _tally(self, frame: av.VideoFrame) -> None:
+        self.decoded += 1
+        if frame.pts is None:
+            return
+        tb = frame.time_base or self.stream.time_base
+        start = self.stream.start_time or 0
+        step = 1.0 / float(self.info.frame_rate or 25)
+        end = float((frame.pts - start) * tb) + step
+        self.decoded_until_s = max(self.decoded_until_s, end)
+
+    def check_complete(self) -> None:
+        """Raise VideoError unless decoding reached the end of the video: at least one frame,
+        and, where the file says how long its video is, frames up to within half a second (or
+        5 %) of that end. Frame counts are never compared: an edit list (a trimmed MP4) hides
+        frames the stream holds, and a variable frame rate has no fixed count."""
+        if self.decoded == 0:
+            raise VideoError(f"{self.path}: contains no decodable video frames")
+        want = self.info.duration_s
+        if want is None or self.decoded_until_s <= 0.0:
+            return
+        if self.decoded_until_s < want - max(0.5, 0.05 * want):
+            raise VideoError(
+                f"{self.path}: decoding stopped at {self.decoded_until_s:.2f} s of "
+                f"{want:.2f} s (truncated or corrupt file)"
+            )
 
     def frames(self) -> Iterator[av.VideoFrame]:
         """Decoded video frames only."""

@@ -4,13 +4,11 @@ import numpy as np
 import pytest
 
 from gradecli.color import delta_e2000
-from tests.conftest import SHARED_DATA
+from tests.conftest import TEST_DATA
 
 
 def _sharma() -> np.ndarray:
-    path = SHARED_DATA / "ciede2000_sharma.tsv"
-    if not path.exists():
-        pytest.skip("Sharma table not found")
+    path = TEST_DATA / "ciede2000_sharma.tsv"  # a missing table is a failure, not a skip
     rows = []
     for line in path.read_text().splitlines():
         parts = line.split()
@@ -18,6 +16,7 @@ def _sharma() -> np.ndarray:
             rows.append([float(p) for p in parts])
         except ValueError:
             continue  # header
+    assert len(rows) == 34, f"{path}: {len(rows)} rows, expected Sharma's 34 pairs"
     return np.array(rows)
 
 

@@ -14,13 +14,13 @@ from gradecli.color.lut import Lut, apply_u8, build_table_u8
 from gradecli.errors import BadInputError, LutError
 from gradecli.io.luts import read_lut, write_lut
 from gradecli.io.luts.cube import format_cube, parse_cube, read_cube, write_cube
+from tests.conftest import CUBE_DIR
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # colour warns that matplotlib is missing
     import colour
 
-CUBE_DIR = (Path(__file__).resolve().parents[2] / "../shared/data/cube").resolve()
-CUBE_FILES = sorted(CUBE_DIR.rglob("*.cube")) if CUBE_DIR.is_dir() else []
+CUBE_FILES = sorted(CUBE_DIR.rglob("*.cube"))
 
 
 def grade(rgb: np.ndarray) -> np.ndarray:
@@ -46,8 +46,7 @@ def write_text(tmp_path: Path, text: str, name: str = "t.cube", newline: str = "
 
 @pytest.mark.parametrize(
     "path",
-    [pytest.param(p, id=str(p.relative_to(CUBE_DIR))) for p in CUBE_FILES]
-    or [pytest.param(None, marks=pytest.mark.skip(reason=f"shared .cube data not at {CUBE_DIR}"))],
+    [pytest.param(p, id=str(p.relative_to(CUBE_DIR))) for p in CUBE_FILES],
 )
 def test_shared_files_match_colour_science(path, rng):
     ours = read_cube(path)
@@ -64,8 +63,7 @@ def test_shared_files_match_colour_science(path, rng):
 
 @pytest.mark.parametrize(
     "path",
-    [pytest.param(p, id=str(p.relative_to(CUBE_DIR))) for p in CUBE_FILES]
-    or [pytest.param(None, marks=pytest.mark.skip(reason=f"shared .cube data not at {CUBE_DIR}"))],
+    [pytest.param(p, id=str(p.relative_to(CUBE_DIR))) for p in CUBE_FILES],
 )
 def test_shared_files_round_trip(path, tmp_path):
     lut = read_cube(path)
@@ -82,8 +80,6 @@ def test_shared_files_round_trip(path, tmp_path):
 
 
 def test_shared_file_details():
-    if not CUBE_FILES:
-        pytest.skip(f"shared .cube data not at {CUBE_DIR}")
     lut = read_cube(CUBE_DIR / "ocio" / "iridas_3d.cube")
     assert lut.title == "A test 3D-LUT."
     np.testing.assert_array_equal(lut.domain, [[0, 1, 0], [2, 2, 1]])

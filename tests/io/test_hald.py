@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -20,8 +19,7 @@ from gradecli.io.luts.hald import (
     read_hald,
     write_hald,
 )
-
-CUBE_DIR = (Path(__file__).resolve().parents[2] / "../shared/data/cube").resolve()
+from tests.conftest import CUBE_DIR
 
 
 def grade(rgb: np.ndarray) -> np.ndarray:
@@ -99,8 +97,6 @@ def test_cube_to_hald_to_cube(tmp_path):
 
 def test_shared_cube_to_hald(tmp_path):
     path = CUBE_DIR / "colour-science" / "iridas_cube" / "Colour_Correct.cube"
-    if not path.is_file():
-        pytest.skip(f"shared .cube data not at {CUBE_DIR}")
     lut = read_cube(path)  # size 4 = level 2: stored as is, clipped to 0..1
     write_hald(lut, tmp_path / "cc.png")
     back = read_hald(tmp_path / "cc.png")

@@ -11,6 +11,7 @@ from gradecli.color.ciede2000 import delta_e2000
 from gradecli.color.transfer import METHODS, ColorTransform, fit_transfer
 from gradecli.errors import BadInputError
 from tests.color.transfer.conftest import ENCODING, lab, warm
+from tests.conftest import EXAMPLES
 
 ALL = list(METHODS)
 
@@ -187,12 +188,10 @@ def test_encodings(encoding, astronaut):
 
 
 @pytest.mark.parametrize("method", ALL)
-def test_shared_stills_cool_cast(method, shared_data):
+def test_stills_cool_cast(method):
     from skimage.io import imread
 
-    path = shared_data / "stills" / "rocket.jpg"
-    if not path.is_file():
-        pytest.skip(f"{path} not found")
+    path = EXAMPLES / "stills" / "rocket.jpg"
     img = imread(path)[::2, ::2, :3].astype(np.float64) / 255.0
     cast = img ** np.array([1.25, 1.0, 0.85])  # cool
     t = fit_transfer(method, lab(cast), lab(img), encoding=ENCODING)
