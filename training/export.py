@@ -31,6 +31,7 @@ import numpy as np
 import torch
 
 from gradecli.models.style import INPUT_NAMES, OUTPUT_NAME, OUTPUT_SIZE, VARIANTS
+from training.checkpoint import CHECKPOINT, load_checkpoint
 from training.model import (
     CURVE_KNOTS,
     LUT_SIZE,
@@ -39,6 +40,7 @@ from training.model import (
     StyleLutNet,
     param_count,
 )
+from training.photos import MANIFEST, load_photos, random_crop
 
 __all__ = ["export_all", "export_onnx", "parity", "probe_thumbnails", "quantize_int8", "write_card"]
 
@@ -92,7 +94,6 @@ def probe_thumbnails(n: int = 16, seed: int = 123) -> tuple[np.ndarray, np.ndarr
     rng = np.random.default_rng(seed)
     try:
         from training.looks import sample_look
-        from training.train import MANIFEST, load_photos, random_crop
 
         photos, _ = load_photos(MANIFEST, "train")
         src, ref = [], []
@@ -198,7 +199,7 @@ def export_all(
 
 
 def _data_section() -> str:
-    manifest = HERE / "data" / "manifest.json"
+    manifest = MANIFEST
     if not manifest.exists():
         return "(training/data/manifest.json not found when this card was written)\n"
     m = json.loads(manifest.read_text(encoding="utf-8"))
@@ -386,8 +387,6 @@ output against the unchanged source.
 
 
 def main(argv: list[str] | None = None) -> int:
-    from training.train import CHECKPOINT, load_checkpoint
-
     ap = argparse.ArgumentParser(description="export a style-model checkpoint to ONNX")
     ap.add_argument("--checkpoint", type=Path, default=CHECKPOINT)
     ap.add_argument("--out", type=Path, default=REPO / "weights")

@@ -38,13 +38,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 
 from training import looks as looks_mod
+from training.checkpoint import CHECKPOINT, save_checkpoint
 from training.model import (
-    THUMB,
     StyleLutNet,
     apply_lut,
     from_gradecli,
@@ -54,12 +53,10 @@ from training.model import (
     srgb_to_lab,
     total_variation,
 )
+from training.photos import MANIFEST, load_photos, random_crop
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-DATA = HERE / "data"
-MANIFEST = DATA / "manifest.json"
-CHECKPOINT = DATA / "checkpoints" / "style_lut.pt"
 
 
 @dataclass
@@ -93,20 +90,7 @@ class TrainConfig:
     extra: dict = field(default_factory=dict)
 
 
-# -- photos and looks --------------------------------------------------------------------------
-
-
-def load_photos(manifest: Path = MANIFEST, split: str = "train") -> tuple[list[np.ndarray], list]:
-    """The photos of ``split`` as float32 R'G'B' (H, W, 3) 0..1 arrays, and their records."""
-    m = json.loads(manifest.read_text(encoding="utf-8"))
-    recs = [r for r in m["images"] if r["split"] == split]
-    photos = []
-    for r in recs:
-        im = cv2.imread(str(manifest.parent / r["file"]), cv2.IMREAD_COLOR)
-        if im is None:
-            raise FileNotFoundError(f"cannot read {manifest.parent / r['file']}")
-        photos.append(cv2.cvtColor(im, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0)
-    return photos, recs
+# -- looks (the photos and their crops: training.photos) -------------------------------------------
 
 
 def _look_table(args: tuple[int, int, int]) -> np.ndarray:
@@ -145,20 +129,6 @@ def jitter_bank(seed: int, count: int = 256, size: int = 17) -> np.ndarray:
         )
         out[i] = look.table(size)
     return out
-
-
-def random_crop(photo: np.ndarray, rng: np.random.Generator, crop_min: float) -> np.ndarray:
-    """A random crop (each side ``crop_min``..1 of the photo's), maybe mirrored, resized by
-    area averaging to THUMB x THUMB: float32 (THUMB, THUMB, 3)."""
-    h, w = photo.shape[:2]
-    ch = max(8, int(round(h * rng.uniform(crop_min, 1.0))))
-    cw = max(8, int(round(w * rng.uniform(crop_min, 1.0))))
-    y = int(rng.integers(0, h - ch + 1))
-    x = int(rng.integers(0, w - cw + 1))
-    out = cv2.resize(photo[y : y + ch, x : x + cw], (THUMB, THUMB), interpolation=cv2.INTER_AREA)
-    if rng.random() < 0.5:
-        out = out[:, ::-1]
-    return np.ascontiguousarray(out)
 
 
 def _nchw(images: Sequence[np.ndarray]) -> torch.Tensor:
@@ -353,25 +323,6 @@ def train(
             history.append({"step": step + 1, "val_de94": raw, "val_de94_same": same_de})
             log(f"val  {step + 1:6d}  dE94 {raw:.3f}  same {same_de:.3f}")
     return net, history
-
-
-def save_checkpoint(
-    net: StyleLutNet, cfg: TrainConfig, history: list[dict], path: Path, info: dict
-) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(
-        {"state_dict": net.state_dict(), "config": asdict(cfg), "history": history, "info": info},
-        path,
-    )
-
-
-def load_checkpoint(path: Path) -> tuple[StyleLutNet, dict]:
-    """A trained net (eval mode) and the checkpoint's metadata."""
-    ck = torch.load(path, map_location="cpu", weights_only=False)
-    net = StyleLutNet()
-    net.load_state_dict(ck["state_dict"])
-    net.eval()
-    return net, ck
 
 
 class _Tee:

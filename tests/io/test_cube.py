@@ -186,6 +186,9 @@ ROWS8 = "\n".join(f"{i % 2} {(i // 2) % 2} {i // 4}" for i in range(8))
         (f"LUT_3D_SIZE 2.0\n{ROWS8}\n", "needs one whole number"),
         (f"LUT_3D_SIZE\n{ROWS8}\n", "needs one whole number"),
         (f"LUT_1D_SIZE 65537\n{ROWS8}\n", "outside 2..65536"),
+        (f"LUT_1D_SIZE 00000000065537\n{ROWS8}\n", "LUT_1D_SIZE 65537 is outside 2..65536"),
+        # Found by tests/io/test_lut_fuzz.py: int() refuses strings of over 4300 digits.
+        (f"LUT_3D_SIZE {'9' * 5000}\n{ROWS8}\n", r"99999999\.\.\.\(5000 digits\) is outside"),
         (f'TITLE "x"\n{ROWS8}\n', "missing LUT_3D_SIZE or LUT_1D_SIZE"),
         (
             f"LUT_3D_SIZE 2\n{ROWS8.replace('0 1 1', '0 1')}\n",
@@ -279,6 +282,20 @@ def test_write_read_round_trip_is_exact_to_printed_precision(tmp_path, name):
     assert back.comments == lut.comments
     assert "-0 " not in text and "-0\n" not in text
     assert "e-" not in text and "e+" not in text  # fixed point only
+
+
+def test_huge_values_are_written_whole_not_as_inf(tmp_path):
+    # np.round(x, 10) overflows to inf for |x| above ~1.8e298: such a LUT, which reads fine, was
+    # written with "inf" in its rows and could not be read back.
+    values = np.array([[0.0, 1.0, -1e300], [2.0**52 + 2, 1.7976931348623157e308, 0.5]])
+    lut = Lut(None, shaper=values, shaper_domain=[[-1e308] * 3, [1e308] * 3])
+    p = tmp_path / "huge.cube"
+    write_cube(lut, p)
+    text = p.read_text()
+    assert "inf" not in text and "e+" not in text
+    back = read_cube(p)
+    np.testing.assert_array_equal(back.shaper, values)
+    np.testing.assert_array_equal(back.shaper_domain, lut.shaper_domain)
 
 
 def test_written_layout(tmp_path):

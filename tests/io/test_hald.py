@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
 from fractions import Fraction
 
 import cv2
@@ -165,6 +167,36 @@ def test_unreadable_files(tmp_path):
         read_hald(tmp_path / "empty.png")
     with pytest.raises(LutError, match="cannot read"):
         read_hald(tmp_path / "missing.png")
+
+
+def test_huge_header_sizes_are_refused_before_decoding(tmp_path):
+    # Found by tests/io/test_lut_fuzz.py: a PNG whose IHDR claimed 65536x65536 made OpenCV raise
+    # cv2.error (more than CV_IO_MAX_IMAGE_PIXELS) instead of a LutError.
+    ok, buf = cv2.imencode(".png", identity_hald_bgr(2, 8))
+    assert ok
+    png = bytearray(buf.tobytes())
+    p = tmp_path / "huge.png"
+    for w, h, match in [
+        (65536, 65536, "65536x65536 is not a Hald CLUT size"),
+        (40000, 8, "a Hald CLUT is square, this image is 40000x8"),
+        (4096, 4096, "not a readable image"),  # a Hald size, then too little pixel data
+    ]:
+        png[16:24] = struct.pack(">II", w, h)
+        png[29:33] = struct.pack(">I", zlib.crc32(bytes(png[12:29])))  # IHDR's CRC
+        p.write_bytes(bytes(png))
+        for read in (read_hald, read_lut):
+            with pytest.raises(LutError, match=match) as info:
+                read(p)
+            assert str(info.value).startswith(f"{p}: ")
+    # Another format OpenCV refuses with cv2.error: a LutError too.
+    ok, buf = cv2.imencode(".bmp", identity_hald_bgr(2, 8))
+    assert ok
+    bmp = bytearray(buf.tobytes())
+    bmp[18:26] = struct.pack("<ii", 60000, 60000)  # BITMAPINFOHEADER width, height
+    p = tmp_path / "huge.bmp"
+    p.write_bytes(bytes(bmp))
+    with pytest.raises(LutError, match=r"huge.bmp: not a readable image \(OpenCV: "):
+        read_hald(p)
 
 
 def test_rgba_is_accepted(tmp_path):

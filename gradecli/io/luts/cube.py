@@ -133,7 +133,11 @@ def _size(name: str, lineno: int, key: str, tokens: list[str], top: int) -> int:
         raise LutError(
             f"{name}: line {lineno}: {key} needs one whole number, got {' '.join(tokens)!r}"
         )
-    n = int(tokens[0])
+    digits = tokens[0].lstrip("+").lstrip("0") or "0"
+    if len(digits) > len(str(top)):  # and int() refuses strings of over 4300 digits
+        shown = digits if len(digits) <= 20 else f"{digits[:8]}...({len(digits)} digits)"
+        raise LutError(f"{name}: line {lineno}: {key} {shown} is outside 2..{top}")
+    n = int(digits)
     if not 2 <= n <= top:
         raise LutError(f"{name}: line {lineno}: {key} {n} is outside 2..{top}")
     return n
@@ -340,9 +344,12 @@ _TRAILING_ZEROS = re.compile(r"\.?0+(?=[ \n])")
 
 def _format_numbers(values: np.ndarray, decimals: int) -> str:
     """Rows of ``values`` (K, C) as text lines, fixed point, trailing zeros removed."""
-    v = np.round(np.asarray(values, dtype=np.float64), decimals) + 0.0  # no "-0"
+    x = np.asarray(values, dtype=np.float64)
+    # Numbers of 2**52 and more are whole already; np.round would overflow them to inf.
+    whole = np.abs(x) >= 2.0**52
+    v = np.where(whole, x, np.round(np.where(whole, 0.0, x), decimals)) + 0.0  # no "-0"
     k, c = v.shape
-    if decimals <= 0 or np.abs(v).max(initial=0.0) * 10.0**decimals >= 2.0**52:
+    if decimals <= 0 or np.abs(v).max(initial=0.0) >= 2.0**52 / 10.0**decimals:
         # No decimals, or numbers too large for exact integers: format fully, strip by text.
         row = " ".join([f"%.{max(decimals, 0)}f"] * c) + "\n"
         text = (row * k) % tuple(v.ravel().tolist())

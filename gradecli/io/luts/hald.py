@@ -14,12 +14,15 @@ Hald grid with :meth:`Lut.apply` (tetrahedral unless told otherwise). So 33 beco
 cannot hold more. Files are written atomically with OpenCV (which stores BGR; converted here).
 
 Reading accepts 8- and 16-bit RGB or RGBA images (alpha ignored) that are square with a side of
-``L**3`` for a level 2..16, and raises :class:`LutError` naming the file otherwise.
+``L**3`` for a level 2..16, and raises :class:`LutError` naming the file otherwise. A PNG's size
+is checked from its IHDR header before it is decoded, so a large (or corrupt, huge) image is
+refused without being decoded.
 """
 
 from __future__ import annotations
 
 import os
+import struct
 from pathlib import Path
 
 import cv2
@@ -81,6 +84,27 @@ def lut_to_hald_image(
     return np.ascontiguousarray(q.transpose(2, 1, 0, 3)).reshape(side, side, 3)
 
 
+def _level_of_size(w: int, h: int, name: str) -> int:
+    """The Hald level of a ``w`` x ``h`` image; LutError naming ``name`` if it is not one."""
+    if h != w:
+        raise LutError(f"{name}: a Hald CLUT is square, this image is {w}x{h}")
+    level = round(w ** (1.0 / 3.0))
+    if level**3 != w or not MIN_LEVEL <= level <= MAX_LEVEL:
+        sides = ", ".join(str(k**3) for k in range(MIN_LEVEL, MAX_LEVEL + 1))
+        raise LutError(f"{name}: {w}x{h} is not a Hald CLUT size (square of side {sides})")
+    return level
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _png_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from the IHDR chunk of PNG ``data``, or None if it does not start so."""
+    if len(data) >= 24 and data[:8] == _PNG_SIGNATURE and data[12:16] == b"IHDR":
+        return struct.unpack(">II", data[16:24])
+    return None
+
+
 def hald_image_to_lut(image: np.ndarray, name: str = "<image>", title: str = "") -> Lut:
     """The LUT of a Hald CLUT RGB image (uint8 or uint16, (L**3, L**3, 3)); errors name ``name``."""
     img = np.asarray(image)
@@ -89,13 +113,7 @@ def hald_image_to_lut(image: np.ndarray, name: str = "<image>", title: str = "")
     if img.ndim != 3 or img.shape[2] not in (3, 4):
         raise LutError(f"{name}: a Hald CLUT must be an RGB image, got shape {img.shape}")
     h, w = img.shape[:2]
-    if h != w:
-        raise LutError(f"{name}: a Hald CLUT is square, this image is {w}x{h}")
-    level = round(w ** (1.0 / 3.0))
-    if level**3 != w or not MIN_LEVEL <= level <= MAX_LEVEL:
-        sides = ", ".join(str(k**3) for k in range(MIN_LEVEL, MAX_LEVEL + 1))
-        raise LutError(f"{name}: {w}x{h} is not a Hald CLUT size (square of side {sides})")
-    n = level * level
+    n = _level_of_size(w, h, name) ** 2
     top = 255.0 if img.dtype == np.uint8 else 65535.0
     rgb = img[..., :3].reshape(n, n, n, 3).transpose(2, 1, 0, 3) / top  # [b, g, r] -> [r, g, b]
     return Lut(rgb, title=title)
@@ -107,7 +125,14 @@ def read_hald(path: str | os.PathLike[str]) -> Lut:
     data = read_bytes(p, LutError)
     if not data:
         raise LutError(f"{p}: empty file")
-    bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+    size = _png_size(data)
+    if size is not None:  # before decoding: OpenCV would allocate the whole (claimed) image
+        _level_of_size(*size, str(p))
+    try:
+        bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+    except cv2.error as e:  # e.g. a header claiming more pixels than OpenCV accepts
+        detail = getattr(e, "err", "") or str(e).strip().splitlines()[-1]
+        raise LutError(f"{p}: not a readable image (OpenCV: {detail})") from None
     if bgr is None:
         raise LutError(f"{p}: not a readable image")
     if bgr.ndim == 3 and bgr.shape[2] == 4:
