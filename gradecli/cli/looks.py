@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import typer
 from rich.table import Table
 
-from gradecli.cli.common import out_console
+from gradecli.cli.common import emit_json, out_console
 
 
 def looks_cmd(
@@ -16,7 +14,10 @@ def looks_cmd(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
-    """List the looks a --prompt can name (with synonyms), or the --adjust controls."""
+    """List the looks a --prompt can name (with synonyms), or the --adjust controls.
+
+    Example: gradecli looks --adjustments --json
+    """
     if adjustments:
         from gradecli.color.grade_model import ADJUSTMENT_RANGES, ADJUSTMENTS
 
@@ -26,7 +27,7 @@ def looks_cmd(
             for name, a in ADJUSTMENTS.items()
         ]
         if as_json:
-            out_console.print_json(json.dumps(rows))
+            emit_json({"command": "looks", "adjustments": rows})
             return
         table = Table("adjustment", "unit", "effect", title="--adjust NAME=VALUE[,NAME=VALUE...]")
         for r in rows:
@@ -37,15 +38,11 @@ def looks_cmd(
 
     lib = default_library()
     if as_json:
-        out_console.print_json(
-            json.dumps(
-                [
-                    {"name": d.name, "category": d.category, "synonyms": list(d.synonyms),
-                     "description": d.description, "params": d.params.to_dict()}
-                    for d in lib
-                ]
-            )
-        )
+        emit_json({"command": "looks", "looks": [
+            {"name": d.name, "category": d.category, "synonyms": list(d.synonyms),
+             "description": d.description, "params": d.params.to_dict()}
+            for d in lib
+        ]})
         return
     table = Table("look", "category", "synonyms", "what it does", title=f"{len(lib)} looks")
     for d in sorted(lib, key=lambda d: (d.category, d.name)):

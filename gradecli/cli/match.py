@@ -9,7 +9,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from gradecli.cli.common import STATE, err_console, model_note, out_console, progress_bar
+from gradecli.cli.common import (
+    STATE,
+    Phases,
+    emit_json,
+    err_console,
+    model_note,
+    note,
+    out_console,
+)
+from gradecli.pipeline.options import ALL_METHODS
 from gradecli.pipeline.shot_look import DEFAULT_MAX_DE
 
 
@@ -19,58 +28,71 @@ def default_jobs() -> int:
 
 
 def match_cmd(
-    inputs: list[Path] = typer.Argument(..., help="Clips to make consistent."),
+    inputs: list[Path] = typer.Argument(
+        None, metavar="CLIP", help="Clips (or folders of clips) to make consistent."
+    ),
     output: Path = typer.Option(
-        ..., "-o", "--output", help="Folder for graded clips, LUTs, report."
+        ..., "-o", "--output", metavar="DIR", help="Folder for graded clips, LUTs, report."
+    ),
+    from_file: str = typer.Option(
+        None, "--from-file", metavar="LIST", help="Also the clips listed in LIST, one a line "
+        "(- reads standard input).",
     ),
     match: str = typer.Option(
         "auto",
         "--match",
-        help="look: estimate each shot's grade (colour cast, lifted black), remove it and give "
-        "every shot one target look, so content colours stay; colour: make colour "
+        metavar="WHAT",
+        help="look: estimate each shot's grade (colour cast, exposure, lifted black), remove it "
+        "and give every shot one target look, so content colours stay; colour: make colour "
         "distributions equal (right for takes of one scene); auto: colour when all clips show "
         "the same scene, else look.",
     ),
     method: str = typer.Option(
-        "auto",
-        help="Colour-transfer method: auto, reinhard, histogram, mkl, idt, model, model-int8 "
-        "(naming one means --match colour; auto with --match colour: idt towards a real clip "
-        "or still, mkl towards an average; model: the bundled style model).",
+        "auto", metavar="NAME",
+        help="Colour-transfer method: " + ", ".join(ALL_METHODS) + " (naming one means --match "
+        "colour; auto with --match colour: idt towards a real clip or still, mkl towards an "
+        "average; model: the bundled style model).",
     ),
     device: str = typer.Option(
-        "cpu", "--device", help="Where --method model runs: cpu, cuda or auto."
+        "cpu", "--device", metavar="DEVICE", help="Where --method model runs: cpu, cuda or auto."
     ),
     target: str = typer.Option(
-        "average",
+        "average", metavar="TARGET",
         help="average, median, neutral (looks removed), first, brightest, hero:PATH, ref:IMAGE, "
         "stats:FILE.json.",
     ),
-    strength: float = typer.Option(1.0, help="0..1: how far to move towards the target."),
-    lut_size: int = typer.Option(33, "--lut-size", help="3D LUT size (2..129)."),
+    strength: float = typer.Option(1.0, metavar="S",
+                                   help="0..1: how far to move towards the target."),
+    lut_size: int = typer.Option(33, "--lut-size", "--size", metavar="N",
+                                 help="3D LUT size (2..129)."),
     groups: str = typer.Option(
-        "none", help="none, or auto: split clips too different to share one look."
+        "none", metavar="MODE", help="none, or auto: split clips too different to share one look."
     ),
     max_de: float | None = typer.Option(
         None,
         "--max-de",
-        help=f"PASS/FAIL threshold on CIEDE2000 after matching (default "
-        f"{DEFAULT_MAX_DE['colour']:g} between mean colours, {DEFAULT_MAX_DE['look']:g} between "
-        "looks: content alone makes looks differ).",
+        metavar="DE",
+        help=f"PASS/FAIL threshold on CIEDE2000 after matching, measured on the rendered clips "
+        f"as verify measures them (default {DEFAULT_MAX_DE['colour']:g} between mean colours, "
+        f"{DEFAULT_MAX_DE['look']:g} between looks: content alone makes looks differ).",
     ),
     luts_only: bool = typer.Option(False, "--luts-only", help="Write LUTs and report, no video."),
     jobs: int = typer.Option(
-        None, help="Clips rendered in parallel (default: cores / 4, at least 1)."
+        None, metavar="N", help="Clips rendered in parallel (default: cores / 4, at least 1)."
     ),
     no_cuts: bool = typer.Option(False, "--no-cuts", help="One LUT per clip, no cut detection."),
     adjust: str = typer.Option(
         None,
         "--adjust",
+        metavar="NAME=VALUE,...",
         help="Adjustments applied after matching, to every clip alike, e.g. "
         "exposure=+0.3,saturation=-0.1 (see `gradecli looks --adjustments`).",
     ),
-    codec: str = typer.Option("h264", help="Video codec: h264, hevc, prores, ffv1."),
-    crf: int = typer.Option(18, help="Quality for h264/hevc, 0..51."),
-    preset: str = typer.Option("medium", help="Encoder preset for h264/hevc."),
+    codec: str = typer.Option("h264", metavar="CODEC", help="h264, hevc, prores, ffv1."),
+    crf: int = typer.Option(18, metavar="N", help="Quality for h264/hevc, 0..51."),
+    preset: str = typer.Option("medium", metavar="NAME", help="Encoder preset for h264/hevc."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; write nothing."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
 ) -> None:
     """Make clips look like one film: one LUT per shot, towards a common target look.
 
@@ -79,13 +101,16 @@ def match_cmd(
 
     Writes OUTPUT/<clip> graded, OUTPUT/<clip>[.shotNN].cube and OUTPUT/match_report.json.
     Exit 1 when a clip failed or clips still differ by more than --max-de.
+
+    Example: gradecli match day1/ day2/*.mp4 -o graded/ --target hero:day1/A001.mp4
     """
     from gradecli.io.video import EncodeOptions
+    from gradecli.pipeline.batch import expand_inputs
     from gradecli.pipeline.look import build_look
     from gradecli.pipeline.match import MatchOptions, match_clips, write_report
+    from gradecli.pipeline.match_plan import plan_match
 
-    look = build_look(adjust=adjust).params if adjust else None
-
+    paths = expand_inputs(inputs or [], from_file=from_file)
     opts = MatchOptions(
         method=method,
         match=match,
@@ -98,24 +123,60 @@ def match_cmd(
         jobs=jobs or default_jobs(),
         detect_cuts=not no_cuts,
         encode=EncodeOptions(codec=codec, crf=crf, preset=preset),
-        look=look,
+        look=build_look(adjust=adjust).params if adjust else None,
         device=device,
     )
-
+    if dry_run:
+        plan = plan_match(paths, output, opts, STATE.overwrite)
+        _show_plan(plan, as_json)
+        return
     model_note(method)
 
     def on_clip(path: str, status: str) -> None:
+        if STATE.json:
+            return
         if not STATE.quiet or status.startswith("failed"):
             colour = "red" if status.startswith("failed") else "dim"
             err_console.print(f"[{colour}]{escape(Path(path).name)}: {escape(status)}[/]")
 
-    with progress_bar("rendering", None) as update:
-        res = match_clips(inputs, output, opts, on_clip=on_clip, progress=update)
+    with Phases() as phases:
+        res = match_clips(paths, output, opts, on_clip=on_clip, progress=phases,
+                          overwrite=STATE.overwrite)
     write_report(res, Path(output) / "match_report.json")
+    if as_json:
+        emit_json({"command": "match", "report": res.report, **res.to_dict()})
+    else:
+        _show_result(res)
+    if not res.passed:
+        raise typer.Exit(1)
+
+
+def _show_plan(plan, as_json: bool) -> None:
+    if as_json:
+        emit_json({"command": "match", "dry_run": True, **plan.to_dict()})
+        return
+    o = plan.options
+    out_console.print(f"dry run: match {len(plan.clips)} clips into {plan.folder} "
+                      f"(--match {o.match}, --target {o.target}); nothing is written", markup=False)
+    for c in plan.clips:
+        i = c.info
+        what = "LUTs only" if o.luts_only else (
+            "kept: exists" if c.skip else ("replace" if c.output.exists() else "new"))
+        dur = f"{i.duration_s:.2f} s" if i.duration_s else "? s"
+        out_console.print(f"  {c.input} ({i.width}x{i.height}, {dur}, {float(i.frame_rate):g} "
+                          f"fps) -> {c.output} ({what}); LUT {c.luts}", markup=False)
+    for path, err in plan.failed:
+        out_console.print(f"  {path}: cannot be read, would be skipped ({err})", markup=False)
+    out_console.print(f"  report {plan.report}; shots are found by the analysis pass",
+                      markup=False)
+
+
+def _show_result(res) -> None:
     what = "look difference" if res.by == "look" else "mean colour"
     table = Table(title=f"CIEDE2000 between clips, {what} ({res.method}, target: {res.target})")
-    for col in ("a", "b", "before", "after", ""):
-        table.add_column(col, justify="right" if col in ("before", "after") else "left")
+    after_col = "after (rendered)" if res.measured == "rendered clips" else "after (estimate)"
+    for col in ("a", "b", "before", after_col, ""):
+        table.add_column(col, justify="right" if col in ("before", after_col) else "left")
     for p in res.pairs:
         after = p.value(res.by, "after")
         table.add_row(
@@ -133,17 +194,15 @@ def match_cmd(
             f"{c.look_before.get('words', '?')} -> {c.look_after.get('words', '?')}"
         )
     if res.looks_left:
-        err_console.print(
-            "note: the clips' looks differ no more than their content alone makes estimates "
-            "differ, so no cast or exposure was changed (do no harm); --match colour makes "
-            "colour distributions equal (takes of one scene), --target ref:IMAGE names a look"
-        )
+        note("the clips' looks differ no more than their content alone makes estimates differ, "
+             "so no cast or exposure was changed (do no harm); --match colour makes colour "
+             "distributions equal (takes of one scene), --target ref:IMAGE names a look")
     for _path, err in res.failed:
         err_console.print(f"[red]failed:[/] {escape(err)}")
     verdict = "[green]PASS[/]" if res.passed else "[red]FAIL[/]"
+    where = ("measured on the rendered clips" if res.measured == "rendered clips"
+             else "estimated on the analysed frames, no video rendered")
     out_console.print(
         f"{verdict}: largest ΔE00 {res.max_before:.2f} -> {res.max_after:.2f} "
-        f"(max {res.max_de:g}); report {res.report}"
+        f"(max {res.max_de:g}; {where}); report {res.report}"
     )
-    if not res.passed:
-        raise typer.Exit(1)

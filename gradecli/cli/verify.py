@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from gradecli.cli.common import out_console
+from gradecli.cli.common import emit_json, out_console
 from gradecli.pipeline.shot_look import DEFAULT_MAX_DE
 
 
 def verify_cmd(
-    inputs: list[Path] = typer.Argument(..., help="Clips and/or stills to compare."),
+    inputs: list[Path] = typer.Argument(
+        None, metavar="INPUT", help="Clips, stills, or folders of them, to compare."
+    ),
+    from_file: str = typer.Option(
+        None, "--from-file", metavar="LIST", help="Also the inputs listed in LIST, one a line "
+        "(- reads standard input).",
+    ),
     max_de: float | None = typer.Option(
         None,
         "--max-de",
@@ -21,10 +26,11 @@ def verify_cmd(
         f"{DEFAULT_MAX_DE['colour']:g} between mean colours, {DEFAULT_MAX_DE['look']:g} between "
         "looks: content alone makes looks differ).",
     ),
-    frames: int = typer.Option(48, help="Frames sampled per clip (spread evenly)."),
+    frames: int = typer.Option(48, metavar="N", help="Frames sampled per clip (spread evenly)."),
     by: str = typer.Option(
         "auto",
         "--by",
+        metavar="WHAT",
         help="colour: compare mean colours (clips of one scene); look: compare estimated looks "
         "(colour cast, lifted black) on a ColorChecker chart, so clips of different content "
         "graded alike pass; auto: colour when all inputs show the same scene, else look (as "
@@ -35,12 +41,16 @@ def verify_cmd(
     """Compare all inputs pair by pair in CIEDE2000: mean CIELAB colours, or (--by look) looks.
 
     Exits 1 when any pair differs by more than --max-de.
+
+    Example: gradecli verify graded/ --max-de 2.0 --json
     """
+    from gradecli.pipeline.batch import expand_inputs
     from gradecli.pipeline.verify import verify
 
-    res = verify(list(inputs), max_de=max_de, frames=frames, by=by)
+    paths = expand_inputs(inputs or [], from_file=from_file, stills=True)
+    res = verify(paths, max_de=max_de, frames=frames, by=by)
     if as_json:
-        out_console.print_json(json.dumps(res.to_dict()))
+        emit_json({"command": "verify", **res.to_dict()})
     else:
         items = Table(title="mean colour (CIELAB D65)")
         for col in ("input", "frames", "L*", "a*", "b*", "look"):

@@ -163,11 +163,13 @@ def analyze_clip(
     max_sampled_frames: int = 480,
     analysis_width: int = 240,
     seed: int = 0,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> ClipAnalysis:
     """Decode ``path`` once; detect hard cuts and gather colour samples per shot.
 
     ``encoding`` is the RGB encoding used to judge frames in CIELAB ("srgb", "bt2020"), or a
     function that picks it from the clip's :class:`VideoInfo` (no separate probe).
+    ``progress(frames done, frames expected)`` is told about every frame.
     """
     rng = np.random.default_rng(seed)
     with InputVideo(path, analysis_only=True) as video:
@@ -189,6 +191,8 @@ def analyze_clip(
         thumbs: dict[int, np.ndarray] = {}
         row_max = col_max = None
         for n, frame in enumerate(video.frames()):
+            if progress is not None:
+                progress(n + 1, expected)
             small = _small_rgb(frame, info, layout, stride)
             sigs.append(frame_signature(small[::2, ::2]))
             times.append(float(frame.time) if frame.time is not None else n / fps)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from functools import partial
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -35,7 +35,7 @@ try:  # the C inner loop (setup.py builds it where a compiler is present); numpy
 except ImportError:  # pragma: no cover - exercised only on installs without a compiler
     _yuvtable = None
 
-__all__ = ["ColorFunction", "FloatKernel", "Yuv8TableKernel", "make_kernel"]
+__all__ = ["ColorFunction", "FloatKernel", "LutGrade", "Yuv8TableKernel", "make_kernel"]
 
 #: A colour transform on R'G'B' float arrays (..., 3) in 0..1, e.g. ``Lut.apply``.
 ColorFunction = Callable[[np.ndarray], np.ndarray]
@@ -54,25 +54,29 @@ def _graded_keeping_excess(fn: ColorFunction, rgb: np.ndarray) -> np.ndarray:
     return graded.astype(np.result_type(graded.dtype, rgb.dtype), copy=False) + (rgb - inside)
 
 
+@dataclass(frozen=True)
+class LutGrade:
+    """A schedule entry's grade when it is a LUT: the :class:`Lut` and its interpolation
+    ("tetrahedral" or "trilinear"). Callable like ``lut.apply``; the engine reads the LUT from
+    it directly to choose the fastest exact kernel (the C table build for a plain 3D LUT)."""
+
+    lut: Lut
+    interpolation: str = "tetrahedral"
+
+    def __call__(self, rgb: np.ndarray) -> np.ndarray:
+        return self.lut.apply(rgb, interpolation=self.interpolation)
+
+
 def _plain_lut(fn: ColorFunction) -> tuple[np.ndarray, bool] | None:
     """(float32 (n, n, n, 3) table, tetrahedral?) when ``fn`` is a plain 3D LUT over the unit
-    cube (a :class:`Lut`, or ``partial(lut.apply, interpolation=...)``), else None.
+    cube (a :class:`LutGrade` or a :class:`Lut`), else None.
 
     Such a LUT's table rows can be built in C; any other function is evaluated through numpy.
     """
-    interpolation = "tetrahedral"
-    if isinstance(fn, partial):
-        owner = getattr(fn.func, "__self__", None)
-        if (
-            not isinstance(owner, Lut)
-            or getattr(fn.func, "__name__", "") != "apply"
-            or fn.args
-            or set(fn.keywords) - {"interpolation"}
-        ):
-            return None
-        lut, interpolation = owner, fn.keywords.get("interpolation", "tetrahedral")
+    if isinstance(fn, LutGrade):
+        lut, interpolation = fn.lut, fn.interpolation
     elif isinstance(fn, Lut):
-        lut = fn
+        lut, interpolation = fn, "tetrahedral"
     else:
         return None
     if (

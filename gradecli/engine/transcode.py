@@ -17,8 +17,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import av
-
 from gradecli.color.ycbcr import YCbCrSpec
 from gradecli.engine.kernels import ColorFunction, FloatKernel, Yuv8TableKernel, make_kernel
 from gradecli.errors import VideoError
@@ -26,11 +24,14 @@ from gradecli.io.video import (
     EncodeOptions,
     InputVideo,
     OutputVideo,
+    blank_frame,
     choose_output_format,
     frame_planes,
     frame_rgb,
+    is_video_frame,
     new_frame,
     plane_layout,
+    stamp_like,
 )
 
 __all__ = ["Schedule", "TranscodeResult", "ProgressFn", "transcode"]
@@ -77,6 +78,15 @@ def _decode_thread(
         errors.append(e)
     # Always tell the consumer that decoding ended (unless it is gone already).
     _put(out, _END, stop)
+
+
+def _expected_frames(inp: InputVideo, done: int) -> int | None:
+    """The frame count to report progress against: from the time decoding has reached and the
+    video's duration (right for variable frame rates too), else the container's estimate."""
+    duration, reached = inp.info.duration_s, inp.decoded_until_s
+    if duration and reached > 0.0 and inp.decoded:
+        return max(done, round(inp.decoded * duration / reached))
+    return inp.info.frame_count
 
 
 def _copy_bars(src: list, dst: list, bars: tuple[int, int, int, int], layout) -> None:
@@ -170,10 +180,10 @@ def transcode(
         frames = 0
         submitted = 0
 
-        def grade(frame: av.VideoFrame, index: int) -> av.VideoFrame:
+        def grade(frame, index: int):
             k = kernel_for(index)
             if isinstance(k, Yuv8TableKernel):
-                graded = av.VideoFrame(info.width, info.height, out_layout.pix_fmt)
+                graded = blank_frame(info.width, info.height, out_layout)
                 k.process(frame_planes(frame, in_layout), out=frame_planes(graded, out_layout))
             else:
                 if in_layout is not None:
@@ -184,10 +194,7 @@ def transcode(
             if any(keep_bars) and in_layout is not None and in_layout == out_layout:
                 _copy_bars(frame_planes(frame, in_layout), frame_planes(graded, out_layout),
                            keep_bars, out_layout)
-            graded.pts = frame.pts
-            graded.time_base = frame.time_base
-            graded.color_range = 2 if out_spec.full_range else 1
-            return graded
+            return stamp_like(graded, frame, out_spec.full_range)
 
         def drain(limit: int) -> None:
             nonlocal frames
@@ -197,7 +204,7 @@ def transcode(
                     out.encode(item.result())
                     frames += 1
                     if progress:
-                        progress(frames, info.frame_count)
+                        progress(frames, _expected_frames(inp, frames))
                 else:
                     out.mux_copy(item)
 
@@ -210,7 +217,7 @@ def transcode(
                     item = q.get()
                     if item is _END:
                         break
-                    if isinstance(item, av.VideoFrame):
+                    if is_video_frame(item):
                         pending.put(pool.submit(grade, item, submitted))
                         submitted += 1
                     else:

@@ -31,6 +31,10 @@ __all__ = [
     "OutputVideo",
     "PlaneLayout",
     "VideoInfo",
+    "blank_frame",
+    "check_container",
+    "is_video_frame",
+    "stamp_like",
     "is_video_path",
     "plane_layout",
     "probe_video",
@@ -353,11 +357,31 @@ def frame_rgb(frame: av.VideoFrame) -> np.ndarray:
     return frame.to_ndarray(format="rgb24" if depth == 8 else "rgb48le")
 
 
+def blank_frame(width: int, height: int, layout: PlaneLayout) -> av.VideoFrame:
+    """A new, unfilled frame in ``layout.pix_fmt`` (write its planes with frame_planes)."""
+    return av.VideoFrame(width, height, layout.pix_fmt)
+
+
+def is_video_frame(item: object) -> bool:
+    """True for a decoded video frame (InputVideo.items() also yields packets to copy)."""
+    return isinstance(item, av.VideoFrame)
+
+
+def stamp_like(frame: av.VideoFrame, source: av.VideoFrame, full_range: bool) -> av.VideoFrame:
+    """``frame`` with ``source``'s time stamp and time base, tagged full or limited range
+    (frames made from arrays are tagged full-range RGB otherwise, which an encoder would write
+    untouched). Returns ``frame``."""
+    frame.pts = source.pts
+    frame.time_base = source.time_base
+    frame.color_range = _AVCOL_RANGE_FULL if full_range else _AVCOL_RANGE_LIMITED
+    return frame
+
+
 def new_frame(
     planes: list[np.ndarray], layout: PlaneLayout, width: int, height: int
 ) -> av.VideoFrame:
     """A new ``av.VideoFrame`` in ``layout.pix_fmt`` holding a copy of ``planes``."""
-    frame = av.VideoFrame(width, height, layout.pix_fmt)
+    frame = blank_frame(width, height, layout)
     for dst, src in zip(frame_planes(frame, layout), planes, strict=True):
         np.copyto(dst, src)
     return frame
@@ -411,6 +435,22 @@ def choose_output_format(info: VideoInfo, options: EncodeOptions) -> str:
     return supported[0]
 
 
+def check_container(path: str | os.PathLike, codec: str) -> Path:
+    """``path`` if its extension's container can hold ``codec``; else BadInputError naming
+    the ones that can."""
+    p = Path(path)
+    if codec not in CODECS:
+        raise BadInputError(f"unknown codec {codec!r}; use one of {', '.join(CODECS)}")
+    ext = p.suffix.lower()
+    allowed = _CONTAINERS[codec]
+    if ext not in allowed:
+        raise BadInputError(
+            f"{p}: {codec} cannot be written to '{ext or 'no extension'}'; use "
+            f"{', '.join(allowed)}"
+        )
+    return p
+
+
 def temp_path_for(target: Path) -> Path:
     """A hidden temporary file beside ``target`` with the same extension (renamed on success)."""
     return target.with_name(f".{target.stem}.gradecli-{os.getpid()}.part{target.suffix}")
@@ -431,14 +471,7 @@ class OutputVideo:
         out_spec: YCbCrSpec,
         out_pix_fmt: str,
     ) -> None:
-        self.target = Path(target)
-        ext = self.target.suffix.lower()
-        allowed = _CONTAINERS[options.codec]
-        if ext not in allowed:
-            raise BadInputError(
-                f"{self.target}: {options.codec} cannot be written to '{ext or 'no extension'}'; "
-                f"use {', '.join(allowed)}"
-            )
+        self.target = check_container(target, options.codec)
         self.tmp = temp_path_for(self.target)
         info = source.info
         try:

@@ -21,7 +21,7 @@ from gradecli.io.images import is_image_path, read_image
 from gradecli.io.video import is_video_path, probe_video
 from gradecli.pipeline.shot_look import unbarred
 
-__all__ = ["MediaProfile", "analysis_encoding", "profile_media"]
+__all__ = ["MediaProfile", "analysis_encoding", "check_media_path", "profile_media"]
 
 
 def analysis_encoding(matrix: str) -> str:
@@ -57,6 +57,14 @@ class MediaProfile:
             "stats": self.stats.to_dict(),
             "look": self.look.to_dict(),
         }
+
+
+def check_media_path(path: str | os.PathLike) -> Path:
+    """``path`` if it is a readable file named like a clip or a still, else BadInputError."""
+    p = check_readable(path)
+    if not (is_image_path(p) or is_video_path(p)):
+        raise BadInputError(f"{p}: not a video or image (unknown extension '{p.suffix}')")
+    return p
 
 
 def profile_media(path: str | os.PathLike, frames: int = 12, max_width: int = 480) -> MediaProfile:

@@ -9,10 +9,10 @@ write a before/after contact sheet (``preview``) instead of, or besides, the gra
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -24,12 +24,14 @@ from gradecli.color.look_estimate import estimate_look
 from gradecli.color.lut import Lut
 from gradecli.color.spaces import rgb_to_lab
 from gradecli.engine.analysis import analyze_clip, bars_in_frames
+from gradecli.engine.kernels import LutGrade
 from gradecli.engine.transcode import transcode
 from gradecli.errors import BadInputError
 from gradecli.io.images import is_image_path, read_image, write_image
 from gradecli.io.luts import write_lut
-from gradecli.io.video import is_video_path, probe_video, read_frames_at
+from gradecli.io.video import check_container, is_video_path, probe_video, read_frames_at
 from gradecli.pipeline.analysis import analysis_encoding
+from gradecli.pipeline.batch import output_exists
 from gradecli.pipeline.look import Look, build_look, calibrated, look_lut, with_look
 from gradecli.pipeline.match import grade_analyses
 from gradecli.pipeline.options import (
@@ -42,11 +44,13 @@ from gradecli.pipeline.options import (
 from gradecli.pipeline.paths import check_input, check_output
 from gradecli.pipeline.preview import PREVIEW_FRACTIONS, PreviewFrame, write_preview
 from gradecli.pipeline.recipe import Recipe, file_sha256, recipe_path_for, write_recipe
+from gradecli.pipeline.render import PhaseFn
 from gradecli.pipeline.shot_fit import ShotGoal, ShotInput, fit_shot_lut
 from gradecli.pipeline.shot_look import same_scene, target_look
 from gradecli.pipeline.targets import Target, build_target
 
-__all__ = ["GradeRequest", "GradeResult", "default_output", "grade_file", "request_from_recipe"]
+__all__ = ["GradePlan", "GradeRequest", "GradeResult", "default_output", "grade_file",
+           "plan_grade", "request_from_recipe"]
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,14 @@ class GradeResult:
     #: ΔE00 of the mean colour to the reference's, before and after (None without a reference).
     delta_e00_to_ref_before: float | None = None
     delta_e00_to_ref_after: float | None = None
+    #: "written", or "skipped" (the output existed and --skip-existing was given).
+    status: str = "written"
+
+    def to_dict(self) -> dict:
+        d = {k: v for k, v in dataclasses.asdict(self).items() if k != "look"}
+        d["look"] = _look_desc(self.look) or None
+        d["prompt_scale"] = self.look.prompt_scale
+        return d
 
 
 def default_output(src: Path) -> Path:
@@ -134,25 +146,52 @@ def _titled(lut: Lut, title: str, comment: str) -> Lut:
     return dataclasses.replace(lut, title=title, comments=(comment,))
 
 
-def grade_file(
+@dataclass(frozen=True)
+class GradePlan:
+    """What a grade will read and write, checked before any work: the input, the reference,
+    the look, the graded file (``render``: whether it is written), the LUT (``.shotNN``
+    inserted per shot), the recipe, the preview; ``skip``: the output exists and is left
+    (``overwrite="skip"``)."""
+
+    input: Path
+    ref: Path | None
+    look: Look
+    output: Path
+    render: bool
+    still: bool
+    lut: Path
+    recipe: Path
+    preview: Path | None
+    skip: bool = False
+
+    def to_dict(self) -> dict:
+        return {"input": str(self.input), "ref": str(self.ref) if self.ref else None,
+                "look": _look_desc(self.look) or None,
+                "output": str(self.output) if self.render else None, "lut": str(self.lut),
+                "recipe": str(self.recipe),
+                "preview": str(self.preview) if self.preview else None,
+                "status": "skip (exists)" if self.skip else "write"}
+
+    def written_paths(self) -> list[Path]:
+        """Every file this grade may write (shot LUTs as the existing ones matching)."""
+        shots = list(self.lut.parent.glob(f"{self.lut.stem}.shot*{self.lut.suffix}"))
+        paths = [self.lut, *shots, self.recipe]
+        return paths + ([self.output] if self.render else []) + (
+            [self.preview] if self.preview else [])
+
+
+def plan_grade(
     src: str | os.PathLike,
     dst: str | os.PathLike | None = None,
     request: GradeRequest | None = None,
     *,
     lut_out: str | os.PathLike | None = None,
     preview: str | os.PathLike | None = None,
-    progress=None,
+    overwrite: str = "yes",
     on_look=None,
-) -> GradeResult:
-    """Grade ``src`` (clip or still) as ``request`` says.
-
-    Writes, unless ``options.luts_only`` or only a ``preview`` is asked for (``dst`` None): the
-    graded file at ``dst`` (default ``INPUT_graded.EXT``). Always: the LUT(s) (``lut_out``,
-    else beside the output or the preview as ``.cube``, ``.shotNN`` inserted per shot) and the
-    recipe ``OUTPUT.grade.json`` (or ``PREVIEW.grade.json``). With ``preview``: a before/after
-    contact sheet PNG. ``on_look(look, recipe_looks)`` is told the look (and a recipe's matched
-    looks) before any work is done.
-    """
+) -> GradePlan:
+    """Check every input, option and output of a grade and say what it writes (nothing is
+    decoded). ``overwrite``: what to do with outputs that exist (batch.output_exists)."""
     req = request or GradeRequest()
     opts = req.options
     opts.validate()
@@ -175,14 +214,67 @@ def grade_file(
     out = check_output(dst if dst is not None else default_output(src_p), inputs)
     if render and still and not is_image_path(out):
         raise BadInputError(f"{out}: a still must be written as an image")
-    if render and not still and not is_video_path(out):
-        raise BadInputError(f"{out}: a clip must be written as a video (.mp4, .mov, .mkv)")
+    if render and not still:
+        check_container(out, opts.encode.codec)
     prev_p = check_output(preview, inputs) if preview is not None else None
     if prev_p is not None and not is_image_path(prev_p):
         raise BadInputError(f"{prev_p}: a preview must be an image (.png, .jpg)")
     home = out if render or opts.luts_only or prev_p is None else prev_p
     lut_base = check_output(Path(lut_out) if lut_out else home.with_suffix(".cube"), inputs)
     recipe_p = check_output(recipe_path_for(home), inputs)
+    plan = GradePlan(src_p, ref_p, look, out, render, still, lut_base, recipe_p, prev_p)
+    main = out if render else (prev_p or lut_base)
+    if overwrite == "skip":
+        return dataclasses.replace(plan, skip=output_exists(main, overwrite))
+    for path in plan.written_paths():
+        output_exists(path, overwrite)
+    return plan
+
+
+def grade_file(
+    src: str | os.PathLike,
+    dst: str | os.PathLike | None = None,
+    request: GradeRequest | None = None,
+    *,
+    lut_out: str | os.PathLike | None = None,
+    preview: str | os.PathLike | None = None,
+    progress: PhaseFn | None = None,
+    on_look=None,
+    overwrite: str = "yes",
+) -> GradeResult:
+    """Grade ``src`` (clip or still) as ``request`` says.
+
+    Writes, unless ``options.luts_only`` or only a ``preview`` is asked for (``dst`` None): the
+    graded file at ``dst`` (default ``INPUT_graded.EXT``). Always: the LUT(s) (``lut_out``,
+    else beside the output or the preview as ``.cube``, ``.shotNN`` inserted per shot) and the
+    recipe ``OUTPUT.grade.json`` (or ``PREVIEW.grade.json``). With ``preview``: a before/after
+    contact sheet PNG. ``on_look(look, recipe_looks)`` is told the look (and a recipe's matched
+    looks) before any work is done; ``progress`` starts each phase's progress. Everything is
+    checked first (:func:`plan_grade`); if the grade fails, no file it had begun to write is
+    left (with -y, a LUT that existed may already have been replaced).
+    """
+    req = request or GradeRequest()
+    plan = plan_grade(src, dst, req, lut_out=lut_out, preview=preview, overwrite=overwrite,
+                      on_look=on_look)
+    if plan.skip:
+        return GradeResult(str(plan.input), str(plan.output) if plan.render else None, [], 0,
+                           None, plan.look, req.prompt_looks, None, None, [], [],
+                           status="skipped")
+    before = {p for p in plan.written_paths() if p.exists()}
+    try:
+        return _grade(plan, req, progress)
+    except BaseException:
+        for p in plan.written_paths():
+            if p not in before:
+                with contextlib.suppress(OSError):
+                    p.unlink()
+        raise
+
+
+def _grade(plan: GradePlan, req: GradeRequest, progress: PhaseFn | None) -> GradeResult:
+    opts, look = req.options, plan.look
+    src_p, ref_p, out, render = plan.input, plan.ref, plan.output, plan.render
+    prev_p, lut_base, recipe_p, still = plan.preview, plan.lut, plan.recipe, plan.still
 
     target = None
     method = None
@@ -313,8 +405,9 @@ def _grade_clip(src_p, out, render, opts, look, target, method, lut_base, commen
     enc = analysis_encoding(info.ycbcr.matrix)
     if target is not None:
         # Per shot: a transfer towards the reference, then the look (one decode pass).
+        update = progress(f"analysing {src_p.name}", info.frame_count) if progress else None
         analysis = analyze_clip(src_p, encoding=enc, detect_shots=opts.detect_cuts,
-                                seed=opts.seed)
+                                seed=opts.seed, progress=update)
         look = calibrated(look, analysis.rgb, enc)
         res = grade_analyses(
             [analysis],
@@ -360,9 +453,9 @@ def _grade_clip(src_p, out, render, opts, look, target, method, lut_base, commen
         write_preview(prev_p, rows, schedule, interpolation=opts.interpolation)
     output = None
     if render:
-        fns = [(start, partial(lut.apply, interpolation=opts.interpolation))
-               for start, lut in schedule]
-        transcode(src_p, out, fns, opts.encode, progress=progress, keep_bars=bars)
+        fns = [(start, LutGrade(lut, opts.interpolation)) for start, lut in schedule]
+        update = progress(f"rendering {src_p.name}", info.frame_count) if progress else None
+        transcode(src_p, out, fns, opts.encode, progress=update, keep_bars=bars)
         output = str(out)
     return luts, len(schedule), before, after, output, method, look
 

@@ -32,6 +32,8 @@ from gradecli.io.luts import write_lut
 from gradecli.io.video import is_video_path
 from gradecli.pipeline.analysis import analysis_encoding
 from gradecli.pipeline.look import with_look
+from gradecli.pipeline.match_gate import measure_rendered
+from gradecli.pipeline.match_plan import plan_match
 from gradecli.pipeline.match_result import (
     ClipResult,
     MatchPair,
@@ -48,8 +50,7 @@ from gradecli.pipeline.options import (
     resolve_method,
     resolve_mode,
 )
-from gradecli.pipeline.paths import check_input
-from gradecli.pipeline.render import RenderJob, render_all
+from gradecli.pipeline.render import PhaseFn, RenderJob, render_all
 from gradecli.pipeline.shot_fit import ShotGoal, ShotInput, fit_shot_lut
 from gradecli.pipeline.shot_look import (
     default_max_de,
@@ -96,70 +97,93 @@ def match_clips(
     options: MatchOptions | None = None,
     *,
     on_clip: Callable[[str, str], None] | None = None,
-    progress=None,
+    progress: PhaseFn | None = None,
+    overwrite: str = "yes",
 ) -> MatchResult:
     """Match ``inputs`` (clips) to one look and write graded clips, LUTs and a JSON report.
 
-    ``on_clip(path, status)`` is told what happens ("analysed", "rendered", "failed: ...").
-    Raises BadInputError when fewer than two inputs can be used.
+    Everything is checked first (gradecli.pipeline.match_plan; ``overwrite`` says what happens
+    to outputs that exist). ``on_clip(path, status)`` is told what happens ("analysed",
+    "rendered", "failed: ..."); ``progress`` starts each phase's progress. The verdict is
+    measured on the rendered clips, as ``verify`` measures them (on the analysed frames with
+    ``luts_only``). Raises BadInputError when fewer than two inputs can be used.
     """
     opts = options or MatchOptions()
-    opts.validate()
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise BadInputError(f"{out}: output must be a folder")
-    paths = [Path(p) for p in inputs]
-    names = [p.name for p in paths]
-    dup = sorted({n for n in names if names.count(n) > 1})
-    if dup:
-        raise BadInputError(f"two inputs share the name {dup[0]}; outputs would collide")
-    for p in paths:
-        if out.exists() and (out / p.name).resolve() == p.resolve():
-            raise BadInputError(f"{p}: output folder is the input's folder; refusing to overwrite")
-
-    def analyse(p: Path) -> ClipAnalysis:
-        check_input(p)
-        if not is_video_path(p):
-            raise BadInputError(f"{p}: not a video (use grade for stills)")
-        return analyze_clip(
-            p,
-            encoding=lambda info: analysis_encoding(info.ycbcr.matrix),
-            detect_shots=opts.detect_cuts,
-            seed=opts.seed,
-        )
-
-    analyses: list[ClipAnalysis] = []
-    failed: list[tuple[str, str]] = []
-    # Two clips at a time: one thread's Python work overlaps the other's decoding.
-    pool = ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1, len(paths))),
-                              thread_name_prefix="gradecli-analyse")
-    try:
-        futures = [pool.submit(analyse, p) for p in paths]
-        for p, fut in zip(paths, futures, strict=True):
-            try:
-                analyses.append(fut.result())
-                if on_clip:
-                    on_clip(
-                        str(p),
-                        f"analysed: {analyses[-1].frames} frames, "
-                        f"{len(analyses[-1].shots)} shot(s)",
-                    )
-            except BadInputError as e:
-                failed.append((str(p), str(e)))
-                if on_clip:
-                    on_clip(str(p), f"failed: {e}")
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    plan = plan_match(inputs, out_dir, opts, overwrite)
+    failed = list(plan.failed)
+    if on_clip:
+        for path, err in failed:
+            on_clip(path, f"failed: {err}")
+    analyses = _analyse_all(plan, opts, failed, on_clip, progress)
     if len(analyses) < 2:
         why = "; ".join(e for _, e in failed)
         raise BadInputError(
             f"match needs at least two usable clips, got {len(analyses)}"
             + (f" ({why})" if why else "")
         )
-    out.mkdir(parents=True, exist_ok=True)
-    target = _outside_hero(opts.target, paths, analyse)
-    return grade_analyses(analyses, failed, out, opts, target=target, on_clip=on_clip,
-                           progress=progress)
+    plan.folder.mkdir(parents=True, exist_ok=True)
+    target = _outside_hero(opts.target, [c.input for c in plan.clips], _analyser(opts))
+    skip = {str(c.input) for c in plan.clips if c.skip}
+    result = grade_analyses(analyses, failed, plan.folder, opts, target=target, on_clip=on_clip,
+                            progress=progress, skip_render=skip)
+    if not opts.luts_only:
+        if progress is not None:
+            progress("measuring the rendered clips", None)
+        result = measure_rendered(result)
+    return result
+
+
+def _analyser(opts: MatchOptions, progress=None) -> Callable[[Path], ClipAnalysis]:
+    def analyse(p: Path) -> ClipAnalysis:
+        return analyze_clip(
+            p,
+            encoding=lambda info: analysis_encoding(info.ycbcr.matrix),
+            detect_shots=opts.detect_cuts,
+            seed=opts.seed,
+            progress=progress(p) if progress is not None else None,
+        )
+    return analyse
+
+
+def _analyse_all(plan, opts: MatchOptions, failed: list[tuple[str, str]], on_clip,
+                 phase: PhaseFn | None) -> list[ClipAnalysis]:
+    """Every planned clip analysed, two at a time (one thread's Python work overlaps the
+    other's decoding); a clip that fails is added to ``failed`` and reported."""
+    paths = [c.input for c in plan.clips]
+    expected = {p: c.info.frame_count or 0 for p, c in zip(paths, plan.clips, strict=True)}
+    done = dict.fromkeys(paths, 0)
+    update = phase(f"analysing {len(paths)} clips", sum(expected.values()) or None) \
+        if phase is not None else None
+
+    def per_clip(p: Path):
+        if update is None:
+            return None
+
+        def tell(n: int, _expected: int | None) -> None:
+            done[p] = n
+            update(sum(done.values()), max(sum(expected.values()), sum(done.values())))
+        return tell
+
+    analyse = _analyser(opts, per_clip)
+    analyses: list[ClipAnalysis] = []
+    pool = ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1, len(paths))),
+                              thread_name_prefix="gradecli-analyse")
+    try:
+        futures = [pool.submit(analyse, p) for p in paths]
+        for k, (p, fut) in enumerate(zip(paths, futures, strict=True), 1):
+            try:
+                a = fut.result()
+                analyses.append(a)
+                if on_clip:
+                    on_clip(str(p), f"analysed ({k}/{len(paths)}): {a.frames} frames, "
+                                    f"{len(a.shots)} shot(s)")
+            except BadInputError as e:
+                failed.append((str(p), str(e)))
+                if on_clip:
+                    on_clip(str(p), f"failed: {e}")
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return analyses
 
 
 def _outside_hero(spec: str, paths: list[Path], analyse) -> Target | None:
@@ -329,11 +353,13 @@ def grade_analyses(
     output_names: list[Path] | None = None,
     lut_names: list[Path] | None = None,
     on_clip=None,
-    progress=None,
+    progress: PhaseFn | None = None,
+    skip_render: set[str] | frozenset[str] = frozenset(),
 ) -> MatchResult:
     """Match analysed clips: per group a target and a plan, per shot a LUT (written), per clip
-    a render job (unless ``opts.luts_only``); pairs and verdict. ``output_names`` and
-    ``lut_names`` (per clip) replace ``out/<clip name>`` and ``out/<clip stem>.cube``."""
+    a render job (unless ``opts.luts_only``, or its path is in ``skip_render``: its output is
+    kept); pairs and verdict (on the analysed frames). ``output_names`` and ``lut_names`` (per
+    clip) replace ``out/<clip name>`` and ``out/<clip stem>.cube``."""
     labs = [rgb_to_lab(a.rgb, a.encoding) for a in analyses]
     group_ids = _group_clips(labs, opts.groups)
     results: list[ClipResult] = []
@@ -353,7 +379,7 @@ def grade_analyses(
             results.append(res)
             luts_by_clip[str(a.path)] = written
             look_pairs[str(a.path)] = looks
-            if not opts.luts_only:
+            if not opts.luts_only and str(a.path) not in skip_render:
                 jobs.append(RenderJob(str(a.path), str(dst), tuple(written), opts.encode,
                                       a.bars, opts.interpolation))
 
@@ -368,6 +394,9 @@ def grade_analyses(
 
     if jobs:
         render_all(jobs, opts.jobs, progress, done)
+    for r in results:
+        if r.path in skip_render and on_clip:
+            on_clip(r.path, "kept: its graded clip exists (--skip-existing)")
     by_group: dict[int, list[ClipResult]] = {}
     for r in results:
         by_group.setdefault(r.group, []).append(r)

@@ -61,9 +61,16 @@ class MatchPair:
     after: float
     look_before: float
     look_after: float
+    #: The verdict's figure (mean colours or looks, as the result's ``by``) measured on the two
+    #: rendered clips, decoded back, exactly as ``verify`` measures them; None when no video
+    #: was rendered (then "after" is an estimate: each shot's LUT on the analysed frames).
+    rendered: float | None = None
 
     def value(self, by: str, when: str) -> float:
-        """The figure a verdict ``by`` "look" or "colour" reads, ``when`` "before"/"after"."""
+        """The figure a verdict ``by`` "look" or "colour" reads, ``when`` "before"/"after"
+        (after: on the rendered clips where they were measured)."""
+        if when == "after" and self.rendered is not None:
+            return self.rendered
         return getattr(self, f"look_{when}" if by == "look" else when)
 
 
@@ -84,6 +91,10 @@ class MatchResult:
     #: What the verdict compares: "look" (look differences on a ColorChecker chart) or "colour"
     #: (mean colours).
     by: str = "colour"
+    #: Where the "after" figures of the verdict come from: "rendered clips" (decoded back, as
+    #: verify measures them) or "analysed frames" (LUTs on the analysis samples: an estimate,
+    #: when no video was rendered).
+    measured: str = "analysed frames"
 
     @property
     def max_before(self) -> float:
@@ -120,10 +131,13 @@ class MatchResult:
             "threshold": self.max_de,
             "passed": self.passed,
             "by": self.by,
+            "measured": self.measured,
             "note": "before/after: CIEDE2000 between clips' mean CIELAB colours; look_before/"
             "look_after: mean CIEDE2000 between the 24 ColorChecker patches rendered through the "
             "two clips' estimated looks; 'after' applies each shot's LUT to the analysed samples; "
-            "the verdict uses " + ("look_after" if self.by == "look" else "after"),
+            "'rendered': the verdict's figure on the rendered clips, as verify measures it. The "
+            "verdict uses " + ("rendered" if self.measured == "rendered clips" else
+                               "look_after" if self.by == "look" else "after"),
         }
 
 

@@ -8,16 +8,19 @@ look given), "colour" (colour distributions made equal) or "model" (the bundled 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from gradecli.color.grade_model import GradeParams
-from gradecli.color.transfer import get_method
+from gradecli.color.transfer import METHODS
 from gradecli.errors import BadInputError
-from gradecli.io.video import EncodeOptions
+from gradecli.io.files import check_readable
+from gradecli.io.images import is_image_path
+from gradecli.io.video import EncodeOptions, is_video_path
 from gradecli.pipeline.shot_look import MATCH_MODES
 from gradecli.pipeline.targets import Target, parse_target
 
-__all__ = ["MatchOptions", "AUTO_METHOD", "MODEL_METHODS", "resolve_method", "resolve_mode",
-           "load_style_model", "model_needs_picture"]
+__all__ = ["MatchOptions", "AUTO_METHOD", "MODEL_METHODS", "ALL_METHODS", "resolve_method",
+           "resolve_mode", "load_style_model", "model_needs_picture", "check_target_file"]
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ class MatchOptions:
     strength: float = 1.0
     lut_size: int = 33
     groups: str = "none"  # or "auto"
-    #: The verdict's threshold; None: 2.0 for mean colours, 4.0 for looks (DEFAULT_MAX_DE).
+    #: The verdict's threshold; None: DEFAULT_MAX_DE for mean colours or looks.
     max_de: float | None = None
     luts_only: bool = False
     jobs: int = 1
@@ -52,15 +55,23 @@ class MatchOptions:
     device: str = "cpu"
 
     def validate(self) -> None:
+        """Check every option (and the target's file) before any work; BadInputError names
+        what is wrong and what is allowed."""
         if self.method != "auto" and self.method not in MODEL_METHODS:
-            get_method(self.method)
+            key = str(self.method).strip().lower()
+            if key not in METHODS:
+                raise BadInputError(
+                    f"unknown --method {self.method!r}; use one of {', '.join(ALL_METHODS)}"
+                )
         if self.device not in ("cpu", "cuda", "auto"):
             raise BadInputError(f"--device must be cpu, cuda or auto, got {self.device!r}")
         if self.match not in MATCH_MODES:
             raise BadInputError(
                 f"--match must be {' or '.join(MATCH_MODES)}, got {self.match!r}"
             )
-        kind, _ = parse_target(self.target)
+        kind, arg = parse_target(self.target)
+        if arg is not None:
+            check_target_file(kind, Path(arg))
         if kind == "neutral" and resolve_mode(self, kind) != "look":
             raise BadInputError(
                 "--target neutral needs --match look or auto and no --method (it removes looks)"
@@ -95,13 +106,26 @@ AUTO_METHOD = {
 
 #: The bundled style model (gradecli.models.style), by ``--method`` name -> weights variant.
 MODEL_METHODS = {"model": "fp32", "model-int8": "int8"}
+#: Every ``--method``, as the help lists them.
+ALL_METHODS = ("auto", *METHODS, *MODEL_METHODS)
+
+
+def check_target_file(kind: str, path: Path) -> None:
+    """The file of ``--target hero:/ref:/stats:`` exists and is of the right kind."""
+    check_readable(path, "target")
+    if kind == "stats" and path.suffix.lower() != ".json":
+        raise BadInputError(f"{path}: --target stats: takes a .json profile")
+    if kind == "ref" and not (is_image_path(path) or is_video_path(path)):
+        raise BadInputError(f"{path}: --target ref: takes a still or a clip")
+    if kind == "hero" and not (is_image_path(path) or is_video_path(path)):
+        raise BadInputError(f"{path}: --target hero: takes a clip or a still")
 
 
 def resolve_method(method: str, target_kind: str) -> str:
     """The transfer method to use: ``method``, or for "auto" the one for ``target_kind``."""
     if method in MODEL_METHODS:
         return method
-    return AUTO_METHOD[target_kind] if method == "auto" else get_method(method).name
+    return AUTO_METHOD[target_kind] if method == "auto" else METHODS[method.strip().lower()].name
 
 
 def resolve_mode(opts: MatchOptions, target_kind: str, one_scene: bool = False) -> str:

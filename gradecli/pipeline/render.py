@@ -5,14 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import partial
+from pathlib import Path
 
 from gradecli.color.lut import Lut
+from gradecli.engine.kernels import LutGrade
 from gradecli.engine.transcode import transcode
 from gradecli.errors import GradeError
 from gradecli.io.video import EncodeOptions
 
-__all__ = ["RenderJob", "render_all"]
+__all__ = ["PhaseFn", "RenderJob", "render_all"]
+
+#: Starts a phase of work on the CLI's side ("analysing 3 clips", "rendering a.mp4 (1/3)")
+#: with its expected frame count (or None); returns the frame-progress callback
+#: ``update(done, expected)`` for it, or None.
+PhaseFn = Callable[[str, "int | None"], "Callable[[int, int | None], None] | None"]
 
 
 @dataclass(frozen=True)
@@ -30,8 +36,7 @@ class RenderJob:
 
     def run(self, progress=None) -> str | None:
         """Render; returns None on success, else the error's message."""
-        schedule = [(start, partial(lut.apply, interpolation=self.interpolation))
-                    for start, lut in self.luts]
+        schedule = [(start, LutGrade(lut, self.interpolation)) for start, lut in self.luts]
         try:
             transcode(self.src, self.dst, schedule, self.encode, progress=progress,
                       keep_bars=self.bars)
@@ -44,15 +49,21 @@ def _run(job: RenderJob) -> str | None:
     return job.run()
 
 
-def render_all(jobs: list[RenderJob], workers: int, progress=None,
+def render_all(jobs: list[RenderJob], workers: int, phase: PhaseFn | None = None,
                on_done: Callable[[RenderJob, str | None], None] | None = None) -> None:
-    """Render every job (in ``workers`` processes when more than one); ``on_done(job, error)``
-    is told each outcome, error None on success."""
+    """Render every job (in ``workers`` processes when more than one); ``phase`` starts the
+    progress of each ("rendering NAME (k/n)"; one phase for all in parallel);
+    ``on_done(job, error)`` is told each outcome, error None on success."""
     if workers > 1 and len(jobs) > 1:
+        if phase is not None:
+            phase(f"rendering {len(jobs)} clips, {min(workers, len(jobs))} at a time", None)
         with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
             errors = list(pool.map(_run, jobs))
     else:
-        errors = [job.run(progress) for job in jobs]
+        errors = []
+        for k, job in enumerate(jobs, 1):
+            label = f"rendering {Path(job.src).name} ({k}/{len(jobs)})"
+            errors.append(job.run(phase(label, None) if phase is not None else None))
     for job, err in zip(jobs, errors, strict=True):
         if on_done:
             on_done(job, err)

@@ -11,7 +11,7 @@ import numpy as np
 from gradecli.color.ciede2000 import delta_e2000
 from gradecli.color.look_estimate import look_difference
 from gradecli.errors import BadInputError
-from gradecli.pipeline.analysis import MediaProfile, profile_media
+from gradecli.pipeline.analysis import MediaProfile, check_media_path, profile_media
 from gradecli.pipeline.shot_look import default_max_de, same_scene
 
 __all__ = ["PairResult", "VerifyResult", "verify"]
@@ -85,12 +85,19 @@ def verify(
 
     Raises BadInputError (naming the file) for the first input that cannot be read.
     """
-    if not paths:
-        raise BadInputError("verify needs at least one clip or image")
     if by not in ("auto", "colour", "look"):
         raise BadInputError(f"--by must be auto, colour or look, got {by!r}")
     if max_de is not None and (not np.isfinite(max_de) or max_de < 0):
         raise BadInputError(f"--max-de must be a non-negative number, got {max_de}")
+    if frames < 1:
+        raise BadInputError(f"--frames must be at least 1, got {frames}")
+    for p in paths:  # every input checked before any decoding
+        check_media_path(p)
+    if len(paths) < 2:
+        got = f"only {paths[0]}" if paths else "none"
+        raise BadInputError(
+            f"verify compares inputs pair by pair and needs at least two clips or stills ({got})"
+        )
     items = [profile_media(p, frames=frames) for p in paths]
     if by == "auto":
         by = "colour" if same_scene([it.picture for it in items]) else "look"

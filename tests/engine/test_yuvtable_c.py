@@ -121,12 +121,12 @@ def _random_lut(seed: int, size: int = 17):
 def test_c_lut_fill_matches_numpy_within_rounding(interpolation, specs):
     """A plain 3D LUT's table rows are built in C: every code within 1 of the numpy build (ties
     of float rounding), nearly all identical, and the identity LUT exact."""
-    from functools import partial
+    from gradecli.engine.kernels import LutGrade
 
     src, dst = specs
     lay = plane_layout("yuv420p")
     lut = _random_lut(7)
-    fn = partial(lut.apply, interpolation=interpolation)
+    fn = LutGrade(lut, interpolation)
     k_c = Yuv8TableKernel(fn, src, dst, lay)
     k_np = Yuv8TableKernel(fn, src, dst, lay, use_c=False)
     assert k_c._c_lut is not None and k_np._c_lut is None
@@ -165,12 +165,14 @@ def test_only_plain_luts_take_the_c_fill():
     from functools import partial
 
     from gradecli.color.lut import Lut
-    from gradecli.engine.kernels import _plain_lut
+    from gradecli.engine.kernels import LutGrade, _plain_lut
 
     lut = Lut.identity(9)
     assert _plain_lut(lut) is not None
-    assert _plain_lut(partial(lut.apply, interpolation="trilinear"))[1] is False
-    assert _plain_lut(partial(lut.apply, interpolation="nearest")) is None
+    assert _plain_lut(LutGrade(lut, "trilinear"))[1] is False
+    assert _plain_lut(LutGrade(lut, "nearest")) is None
+    # Only a typed LutGrade (or a Lut) names its LUT: other callables go through numpy.
+    assert _plain_lut(partial(lut.apply, interpolation="trilinear")) is None
     assert _plain_lut(look) is None
     wide = Lut(lut.table, np.array([[0.0, 0, 0], [2.0, 2, 2]]))
     assert _plain_lut(wide) is None

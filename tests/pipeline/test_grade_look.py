@@ -107,7 +107,9 @@ def test_ref_and_prompt_combine(tmp_path, photo):
     old = tmp_path / "old.grade.json"
     old.write_text(json.dumps(recipe))
     out_old = tmp_path / "old.png"
-    assert run(["--quiet", "grade", str(photo), "--recipe", str(old), "-o", str(out_old)]) == 0
+    # Rebuilt into its own recipe file: replacing it needs -y.
+    args = ["--quiet", "-y", "grade", str(photo), "--recipe", str(old), "-o", str(out_old)]
+    assert run(args) == 0
     assert json.loads((tmp_path / "old.grade.json").read_text())["match"] == "colour"
     assert run(["--quiet", "grade", str(photo), "--ref", str(ref), "--match", "colour",
                 "-o", str(tmp_path / "c.png")]) == 0
@@ -200,8 +202,8 @@ def test_match_adjust(tmp_path):
 
 def test_looks_command(capsys):
     assert run(["looks", "--json"]) == 0
-    looks = json.loads(capsys.readouterr().out)
+    looks = json.loads(capsys.readouterr().out)["looks"]
     assert len(looks) >= 60 and {"warm", "teal and orange", "noir"} <= {x["name"] for x in looks}
     assert run(["looks", "--adjustments", "--json"]) == 0
-    names = {x["name"] for x in json.loads(capsys.readouterr().out)}
+    names = {x["name"] for x in json.loads(capsys.readouterr().out)["adjustments"]}
     assert {"exposure", "saturation", "temperature", "contrast"} <= names

@@ -37,18 +37,23 @@ def test_video_and_its_frames_agree(tmp_path):
 
 
 def test_bad_inputs(tmp_path):
+    good = make_clip(tmp_path / "good.mkv", frames=4)
     with pytest.raises(BadInputError, match="no such file"):
-        verify([tmp_path / "nope.mp4"])
+        verify([good, tmp_path / "nope.mp4"])
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(b"junk" * 50)
     with pytest.raises(VideoError, match="bad.mp4"):
-        verify([bad])
+        verify([good, bad])
     txt = tmp_path / "notes.txt"
     txt.write_text("hello")
     with pytest.raises(BadInputError, match="not a video or image"):
-        verify([txt])
-    with pytest.raises(BadInputError):
+        verify([good, txt])
+    with pytest.raises(BadInputError, match="at least two"):
         verify([])
+    with pytest.raises(BadInputError, match=r"at least two clips or stills \(only .*good.mkv"):
+        verify([good])
+    with pytest.raises(BadInputError, match="--frames must be at least 1"):
+        verify([good, good], frames=0)
 
 
 def test_by_look_compares_estimated_looks(tmp_path):
