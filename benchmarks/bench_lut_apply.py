@@ -104,7 +104,7 @@ def kernel_rows(lut: Lut, cube: str, repeat: int) -> list[list[str]]:
 
 
 def gradecli_cmd(src: str, cube: str, dst: str) -> list[str]:
-    return [sys.executable, "-m", "gradecli", "--quiet", "lut", "apply", src, cube, "-o", dst]
+    return [sys.executable, "-m", "gradecli", "--quiet", "-y", "lut", "apply", src, cube, "-o", dst]
 
 
 def end_to_end_rows(src: str, cube: str, repeat: int) -> list[list[str]]:

@@ -187,7 +187,7 @@ def speed_table(cast: list[Path], repeat: int, content_rows: bool = True) -> Non
     enc = ["-c:v", "libx264", "-crf", "18", "-preset", "medium", "-c:a", "copy"]
     # Timing only: the verdict (exit 1 when looks still differ by more than --max-de) is
     # measured in bench_look_match.py, so no threshold can stop a timed run here.
-    gradecli = [sys.executable, "-m", "gradecli", "--quiet", "match", *map(str, cast),
+    gradecli = [sys.executable, "-m", "gradecli", "--quiet", "-y", "match", *map(str, cast),
                 "--max-de", "1000"]
     raw_in: dict[Path, list[str]] = {}
     if content_rows:  # raw 4:2:0 copies of the source and of gradecli's graded pictures
@@ -195,7 +195,7 @@ def speed_table(cast: list[Path], repeat: int, content_rows: bool = True) -> Non
         for p in cast:
             lut = sorted((lossless / "luts").glob(p.stem + "*.cube"))[0]  # one shot per clip
             graded = lossless / f"{p.stem}.graded.mkv"
-            run_timed([sys.executable, "-m", "gradecli", "--quiet", "lut", "apply", str(p),
+            run_timed([sys.executable, "-m", "gradecli", "--quiet", "-y", "lut", "apply", str(p),
                        str(lut), "-o", str(graded), "--codec", "ffv1", "--pix-fmt", "yuv420p"])
             for src, name in ((p, f"{p.stem}.yuv"), (graded, f"{p.stem}.graded.yuv")):
                 run_timed([ff, "-y", "-v", "error", "-i", str(src), "-f", "rawvideo",

@@ -11,7 +11,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e .
-.venv/bin/gradecli match examples/clips/*.mp4 -o demo_out
+.venv/bin/gradecli match examples/clips/*.mp4 -o demo_out -y   # -y: a second run replaces the first
 .venv/bin/gradecli verify demo_out/*.mp4
 .venv/bin/python scripts/contact_sheet.py demo_out demo_out/contact_sheet.png examples/clips/*.mp4
 echo "graded clips, LUTs, match_report.json and contact_sheet.png (before above after) are in demo_out/"

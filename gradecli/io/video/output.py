@@ -1,0 +1,188 @@
+"""Writing videos: encoder options, containers, and outputs renamed into place on success."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import av.error
+
+from gradecli.color.ycbcr import YCbCrSpec
+from gradecli.errors import BadInputError, VideoError
+from gradecli.io.video.common import (
+    _AVCOL_RANGE_FULL,
+    _AVCOL_RANGE_LIMITED,
+    _CONTAINERS,
+    _MATRIX_TO_AVCOL_SPC,
+    CODECS,
+    _ffmpeg_reason,
+    plane_layout,
+)
+from gradecli.io.video.input import InputVideo, VideoInfo
+
+
+@dataclass(frozen=True)
+class EncodeOptions:
+    """Output encoding: codec (a key of :data:`CODECS`), quality and pixel format.
+
+    ``crf`` applies to h264/hevc (0..51, lower is better); ``preset`` to h264/hevc;
+    ``pix_fmt`` None picks the input's format where the encoder supports it, keeping 10-bit.
+    """
+
+    codec: str = "h264"
+    crf: int = 18
+    preset: str = "medium"
+    pix_fmt: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.codec not in CODECS:
+            raise BadInputError(f"unknown codec {self.codec!r}; use one of {', '.join(CODECS)}")
+        if not 0 <= self.crf <= 51:
+            raise BadInputError(f"--crf must be 0..51, got {self.crf}")
+
+
+def choose_output_format(info: VideoInfo, options: EncodeOptions) -> str:
+    """The pixel format to encode to: the user's, else the input's when the encoder takes it."""
+    encoder = av.codec.Codec(CODECS[options.codec], "w")
+    supported = [f.name for f in encoder.video_formats or ()]
+    if options.pix_fmt:
+        if options.pix_fmt not in supported:
+            raise BadInputError(
+                f"--pix-fmt {options.pix_fmt} is not supported by {options.codec}; "
+                f"choose one of {', '.join(supported)}"
+            )
+        return options.pix_fmt
+    src = info.pix_fmt.replace("yuvj", "yuv")
+    layout = plane_layout(src)
+    if layout and src in supported:
+        return src
+    deep = info.ycbcr.bit_depth > 8
+    preferences = {
+        "h264": ["yuv420p10le" if deep else "yuv420p", "yuv420p"],
+        "hevc": ["yuv420p10le" if deep else "yuv420p", "yuv420p"],
+        "prores": ["yuv444p10le" if layout and layout.log2_w == 0 else "yuv422p10le"],
+        "ffv1": ["yuv444p16le" if deep else "yuv444p", "yuv444p"],
+    }[options.codec]
+    for name in preferences:
+        if name in supported:
+            return name
+    return supported[0]
+
+
+def check_container(path: str | os.PathLike, codec: str) -> Path:
+    """``path`` if its extension's container can hold ``codec``; else BadInputError naming
+    the ones that can."""
+    p = Path(path)
+    if codec not in CODECS:
+        raise BadInputError(f"unknown codec {codec!r}; use one of {', '.join(CODECS)}")
+    ext = p.suffix.lower()
+    allowed = _CONTAINERS[codec]
+    if ext not in allowed:
+        raise BadInputError(
+            f"{p}: {codec} cannot be written to '{ext or 'no extension'}'; use "
+            f"{', '.join(allowed)}"
+        )
+    return p
+
+
+def temp_path_for(target: Path) -> Path:
+    """A hidden temporary file beside ``target`` with the same extension (renamed on success)."""
+    return target.with_name(f".{target.stem}.gradecli-{os.getpid()}.part{target.suffix}")
+
+
+class OutputVideo:
+    """An output video being written to a temporary file; ``commit()`` renames it into place.
+
+    Closing without ``commit()`` (an error, Ctrl-C) deletes the temporary file, so nothing is ever
+    left under the output name half-written.
+    """
+
+    def __init__(
+        self,
+        target: str | os.PathLike,
+        source: InputVideo,
+        options: EncodeOptions,
+        out_spec: YCbCrSpec,
+        out_pix_fmt: str,
+    ) -> None:
+        self.target = check_container(target, options.codec)
+        self.tmp = temp_path_for(self.target)
+        info = source.info
+        try:
+            self.container = av.open(str(self.tmp), mode="w")
+        except (av.error.FFmpegError, OSError) as e:
+            raise VideoError(f"{self.target}: cannot create output ({e})") from e
+        self._committed = False
+        try:
+            stream = self.container.add_stream(CODECS[options.codec], rate=info.frame_rate)
+            stream.width = info.width
+            stream.height = info.height
+            stream.pix_fmt = out_pix_fmt
+            stream.time_base = info.time_base
+            cc = stream.codec_context
+            cc.time_base = info.time_base
+            cc.colorspace = _MATRIX_TO_AVCOL_SPC[out_spec.matrix]
+            cc.color_range = _AVCOL_RANGE_FULL if out_spec.full_range else _AVCOL_RANGE_LIMITED
+            cc.color_primaries = info.color_primaries
+            cc.color_trc = info.color_trc
+            opts: dict[str, str] = {}
+            if options.codec in ("h264", "hevc"):
+                opts = {"crf": str(options.crf), "preset": options.preset}
+                stream.thread_type = "FRAME"
+            elif options.codec == "prores":
+                opts = {"profile": "3" if out_pix_fmt.startswith("yuv422") else "4"}
+            elif options.codec == "ffv1":
+                opts = {"level": "3", "slices": "4"}
+                stream.thread_type = "SLICE"
+            stream.options = opts
+            if info.rotation:
+                with contextlib.suppress(Exception):
+                    stream.set_display_rotation(info.rotation)
+            self.stream = stream
+            self._copy_map = {}
+            for s in source.copy_streams:
+                try:
+                    self._copy_map[s.index] = self.container.add_stream_from_template(s)
+                except (av.error.FFmpegError, ValueError):
+                    continue
+        except BaseException:
+            self.abort()
+            raise
+
+    def encode(self, frame: av.VideoFrame | None) -> None:
+        """Encode a frame (None flushes the encoder) and mux the resulting packets."""
+        try:
+            for packet in self.stream.encode(frame):
+                self.container.mux(packet)
+        except av.error.FFmpegError as e:
+            raise VideoError(f"{self.target}: encoding failed ({_ffmpeg_reason(e)})") from e
+
+    def mux_copy(self, packet: av.Packet) -> None:
+        """Mux a packet of a copied stream (audio) without re-encoding it."""
+        out = self._copy_map.get(packet.stream.index)
+        if out is None:
+            return
+        packet.stream = out
+        try:
+            self.container.mux(packet)
+        except av.error.FFmpegError as e:
+            raise VideoError(f"{self.target}: writing audio failed ({_ffmpeg_reason(e)})") from e
+
+    def commit(self) -> None:
+        """Flush, close and move the finished file to its final name."""
+        self.encode(None)
+        self.container.close()
+        os.replace(self.tmp, self.target)
+        self._committed = True
+
+    def abort(self) -> None:
+        """Close and delete the temporary file (idempotent)."""
+        if self._committed:
+            return
+        with contextlib.suppress(Exception):
+            self.container.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.tmp.unlink()
