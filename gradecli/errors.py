@@ -1,7 +1,7 @@
 """Domain errors raised by the library.
 
 Library code raises these with a message that names the file and what is wrong; only
-``gradecli.cli`` turns them into a red line and an exit code (see DESIGN.md):
+``gradecli.cli`` turns them into a red line and an exit code (see docs/ARCHITECTURE.md):
 0 success, 1 a check failed, 2 bad usage or bad input, 3 an internal error.
 """
 

@@ -1,7 +1,7 @@
 """LUTs as values: a 3D table with an optional per-channel 1D shaper, and fast ways to apply it.
 
-Every grade in gradecli ends up as a :class:`Lut` (see DESIGN.md, "Every global transform becomes
-a LUT"): :meth:`Lut.from_function` samples any ``f: RGB -> RGB`` on the grid, and the video is
+Every grade in gradecli ends up as a :class:`Lut` (see docs/ARCHITECTURE.md, "Colour
+decisions"): :meth:`Lut.from_function` samples any ``f: RGB -> RGB`` on the grid, and the video is
 graded only through :meth:`Lut.apply` (float frames), :func:`build_table_u8` + :func:`apply_u8`
 (8-bit frames, exact table) or :func:`apply_u16` (10/16-bit frames).
 
@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gradecli.color import lut_interp
+from gradecli.color.lut_grid import grid_u8
 from gradecli.color.lut_interp import CHUNK, INTERPOLATIONS, Table3D
 from gradecli.errors import BadInputError, LutError
 
@@ -354,7 +355,7 @@ def build_table_u8(
     ``Lut.apply`` rounded to nearest (evaluated in float32: a half-code tie can differ by one).
 
     64 MiB; built in a few tenths of a second on two cores (``workers`` threads, default
-    min(2, CPUs)) by :func:`gradecli.color.lut_interp.grid_u8`, since shaper and domain act per
+    min(2, CPUs)) by :func:`gradecli.color.lut_grid.grid_u8`, since shaper and domain act per
     channel and so fold into the three axes of the 256**3 grid.
     """
     if not isinstance(lut, Lut):
@@ -367,7 +368,7 @@ def build_table_u8(
             q[:, 0, None, None] | (q[None, :, 1, None] << 8) | (q[None, None, :, 2] << 16)
         ).astype("<u4")
         return packed.reshape(-1)
-    grid = lut_interp.grid_u8(
+    grid = grid_u8(
         lut.table, (axes[:, 0], axes[:, 1], axes[:, 2]), interpolation, workers
     )
     return grid.reshape(-1).astype("<u4", copy=False)

@@ -39,7 +39,6 @@ __all__ = [
     "INTERPOLATIONS",
     "Interpolation",
     "Table3D",
-    "grid_u8",
     "interp_1d",
     "interp_3d",
     "prepare_3d",
@@ -317,5 +316,3 @@ def interp_1d(table: np.ndarray, coords: np.ndarray, out: np.ndarray | None = No
 # Separable grids quantised to 8 bits (the exact table for 8-bit frames)
 # --------------------------------------------------------------------------------------------
 
-
-from gradecli.color.lut_grid import grid_u8  # noqa: E402  (re-exported)

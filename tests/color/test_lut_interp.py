@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from gradecli.color import lut_interp
-from gradecli.color.lut_interp import grid_u8, interp_1d, interp_3d, prepare_3d
+from gradecli.color.lut_grid import grid_u8
+from gradecli.color.lut_interp import interp_1d, interp_3d, prepare_3d
 from gradecli.errors import BadInputError
 
 with warnings.catch_warnings():

@@ -22,12 +22,17 @@ from gradecli.io.video.frames import (
     blank_frame,
     frame_planes,
     frame_rgb,
-    frame_to_rgb,
     is_video_frame,
     new_frame,
     stamp_like,
 )
-from gradecli.io.video.input import InputVideo, VideoInfo, probe_video, read_frames_at
+from gradecli.io.video.input import (
+    InputVideo,
+    VideoInfo,
+    frame_to_rgb,
+    probe_video,
+    read_frames_at,
+)
 from gradecli.io.video.output import (
     EncodeOptions,
     OutputVideo,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import av
 import av.error
 import numpy as np
@@ -13,11 +11,7 @@ from gradecli.io.video.common import (
     _AVCOL_RANGE_LIMITED,
     PlaneLayout,
     _format_depth,
-    plane_layout,
 )
-
-if TYPE_CHECKING:
-    from gradecli.io.video.input import VideoInfo
 
 
 def frame_planes(frame: av.VideoFrame, layout: PlaneLayout) -> list[np.ndarray]:
@@ -66,18 +60,3 @@ def new_frame(
     for dst, src in zip(frame_planes(frame, layout), planes, strict=True):
         np.copyto(dst, src)
     return frame
-
-
-
-def frame_to_rgb(frame: av.VideoFrame, info: VideoInfo) -> np.ndarray:
-    """A decoded frame as R'G'B' float32 (H, W, 3) 0..1, converted with the stream's own
-    matrix, range and depth (chroma upsampled by replication); RGB sources via PyAV."""
-    from gradecli.color.ycbcr import planes_to_rgb
-
-    layout = plane_layout(frame.format.name)
-    if layout is None:
-        rgb = frame_rgb(frame)
-        return rgb.astype(np.float32) / (255.0 if rgb.dtype == np.uint8 else 65535.0)
-    return planes_to_rgb(
-        frame_planes(frame, layout), info.ycbcr, layout.log2_w, layout.log2_h, dtype=np.float32
-    )

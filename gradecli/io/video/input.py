@@ -24,7 +24,7 @@ from gradecli.io.video.common import (
     _format_depth,
     plane_layout,
 )
-from gradecli.io.video.frames import frame_to_rgb
+from gradecli.io.video.frames import frame_planes, frame_rgb
 
 
 @dataclass(frozen=True)
@@ -290,3 +290,16 @@ def read_frames_at(
         except av.error.FFmpegError as e:
             raise VideoError(f"{info.path}: seeking failed ({_ffmpeg_reason(e)})") from e
     return info, results
+
+def frame_to_rgb(frame: av.VideoFrame, info: VideoInfo) -> np.ndarray:
+    """A decoded frame as R'G'B' float32 (H, W, 3) 0..1, converted with the stream's own
+    matrix, range and depth (chroma upsampled by replication); RGB sources via PyAV."""
+    from gradecli.color.ycbcr import planes_to_rgb
+
+    layout = plane_layout(frame.format.name)
+    if layout is None:
+        rgb = frame_rgb(frame)
+        return rgb.astype(np.float32) / (255.0 if rgb.dtype == np.uint8 else 65535.0)
+    return planes_to_rgb(
+        frame_planes(frame, layout), info.ycbcr, layout.log2_w, layout.log2_h, dtype=np.float32
+    )
