@@ -63,6 +63,9 @@ __all__ = [
     "relative_saturation",
     "in_gamut",
     "soft_gamut_map",
+    "soft_clip_lightness",
+    "soft_knee",
+    "tanh_shoulder",
 ]
 
 # Bins of the fitted overshoot (lightness x CIELAB hue), values at bin centres, hue periodic.
@@ -131,18 +134,36 @@ def in_gamut(lab: np.ndarray, encoding: str = "bt709", tol: float = 1e-9) -> np.
     return np.all((lin >= -tol) & (lin <= 1 + tol), axis=-1)
 
 
-def _soft_knee(x: np.ndarray, width: np.ndarray | float, top: float) -> np.ndarray:
-    """Identity up to ``top - width``, then ``top - width + width * tanh(...)`` towards ``top``.
+def tanh_shoulder(
+    x: np.ndarray, start: float | np.ndarray, width: float | np.ndarray
+) -> np.ndarray:
+    """Identity up to ``start``, then ``start + width * tanh((x - start) / width)``.
 
-    ``width`` 0 gives a hard clip at ``top``. Continuous, with a continuous slope where
-    ``width > 0``.
+    A shoulder with slope 1 at ``start`` that rises towards the asymptote ``start + width``;
+    continuous, with a continuous slope where ``width > 0``. Where ``width`` is 0 it is a hard
+    clip at ``start``. ``start`` and ``width`` may be scalars or arrays broadcasting with ``x``
+    (``width >= 0``). This is the one soft knee of gradecli.color: gamut compression, the grade
+    model's lightness knees and its highlight roll-off all use it.
     """
     width = np.asarray(width, dtype=np.float64)
-    thr = top - width
     safe_w = np.where(width > 0, width, 1.0)
     with np.errstate(over="ignore", invalid="ignore"):
-        rolled = thr + width * np.tanh((x - thr) / safe_w)
-    return np.where(x <= thr, x, np.where(width > 0, rolled, np.minimum(x, top)))
+        rolled = start + width * np.tanh((x - start) / safe_w)
+    return np.where(x <= start, x, np.where(width > 0, rolled, np.minimum(x, start)))
+
+
+def soft_knee(x: np.ndarray, width: float | np.ndarray, top: float) -> np.ndarray:
+    """A knee of ``width`` (>= 0) below ``top``: identity up to ``top - width``, then a tanh
+    shoulder towards ``top`` (:func:`tanh_shoulder`); ``width`` 0 gives a hard clip at ``top``.
+    """
+    return tanh_shoulder(x, top - np.asarray(width, dtype=np.float64), width)
+
+
+def soft_clip_lightness(L: np.ndarray, width_hi: float, width_lo: float) -> np.ndarray:
+    """L* rolled off smoothly into 0..100: a :func:`soft_knee` of ``width_hi`` L* below 100 and a
+    mirrored one of ``width_lo`` above 0 (width 0: a hard clip on that side)."""
+    out = soft_knee(np.asarray(L, dtype=np.float64), width_hi, 100.0)
+    return -soft_knee(-out, width_lo, 0.0)
 
 
 def _anchor_l(L: np.ndarray, chroma: np.ndarray, pull: float) -> np.ndarray:
@@ -399,8 +420,7 @@ class GamutCompression:
     def _compress_lightness(self, L: np.ndarray) -> np.ndarray:
         w_hi = float(np.clip(self.knee * (self.l_max - 100.0), 0.0, self.max_l_knee))
         w_lo = float(np.clip(self.knee * (0.0 - self.l_min), 0.0, self.max_l_knee))
-        out = _soft_knee(np.asarray(L, dtype=np.float64), w_hi, 100.0)
-        return -_soft_knee(-out, w_lo, 0.0)
+        return soft_clip_lightness(L, w_hi, w_lo)
 
     def _knee_width(self, L: np.ndarray, h: np.ndarray) -> np.ndarray:
         """Knee width in CIELAB units at lightness ``L`` and CIELAB hue ``h`` (degrees)."""
@@ -434,7 +454,7 @@ class GamutCompression:
             # CIELAB distance from the anchor to the surface along the line, about |lab - A| / r.
             surface = np.hypot(sub[:, 0] - l_anchor, chroma) / r_k
             w = np.minimum(w_lab / np.maximum(surface, 1e-6), self.max_knee)
-            r_t = _soft_knee(r_k, w, 1.0)
+            r_t = soft_knee(r_k, w, 1.0)
             move = np.flatnonzero(r_t < r_k)
             if len(move):
                 points, lin_m = _search_line(

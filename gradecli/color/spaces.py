@@ -55,13 +55,18 @@ def _npm(primaries_xy: np.ndarray, white_xy: np.ndarray) -> np.ndarray:
 class Encoding:
     """An RGB encoding: primaries (to and from XYZ) and the transfer function used to linearise.
 
-    ``decode`` maps code values 0..1 to linear light 0..1 and ``encode`` is its inverse.
+    ``decode`` maps code values 0..1 to linear light 0..1 and ``encode`` is its inverse (both
+    clip their input to 0..1). ``decode_extended`` and ``encode_extended`` are the same curves
+    without the clip, for intermediate values that leave 0..1: odd (mirrored for negative
+    values) and continued beyond 1 (see gradecli.color.transfer_functions).
     """
 
     name: str
     rgb_to_xyz: np.ndarray
     decode: Callable[[np.ndarray], np.ndarray]
     encode: Callable[[np.ndarray], np.ndarray]
+    decode_extended: Callable[[np.ndarray], np.ndarray]
+    encode_extended: Callable[[np.ndarray], np.ndarray]
 
     @property
     def xyz_to_rgb(self) -> np.ndarray:
@@ -76,17 +81,27 @@ _SRGB_MATRIX = np.array(
     [[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]
 )
 
+# Each encoding's curves: (decode, encode, decode_extended, encode_extended).
+_SRGB_CURVES = (
+    tf.srgb_eotf,
+    tf.srgb_eotf_inverse,
+    tf.srgb_eotf_extended,
+    tf.srgb_eotf_inverse_extended,
+)
+_BT1886_CURVES = (
+    tf.bt1886_eotf,
+    tf.bt1886_eotf_inverse,
+    tf.bt1886_eotf_extended,
+    tf.bt1886_eotf_inverse_extended,
+)
+
 ENCODINGS: dict[str, Encoding] = {
     # Stills: sRGB primaries (= BT.709) with the sRGB piecewise EOTF.
-    "srgb": Encoding("srgb", _SRGB_MATRIX, tf.srgb_eotf, tf.srgb_eotf_inverse),
+    "srgb": Encoding("srgb", _SRGB_MATRIX, *_SRGB_CURVES),
     # SDR HD video as a reference display shows it: BT.709 primaries, BT.1886 (gamma 2.4).
-    "bt709": Encoding(
-        "bt709", _npm(_BT709_PRIMARIES, D65_XY), tf.bt1886_eotf, tf.bt1886_eotf_inverse
-    ),
+    "bt709": Encoding("bt709", _npm(_BT709_PRIMARIES, D65_XY), *_BT1886_CURVES),
     # SDR UHD video: BT.2020 primaries, BT.1886.
-    "bt2020": Encoding(
-        "bt2020", _npm(_BT2020_PRIMARIES, D65_XY), tf.bt1886_eotf, tf.bt1886_eotf_inverse
-    ),
+    "bt2020": Encoding("bt2020", _npm(_BT2020_PRIMARIES, D65_XY), *_BT1886_CURVES),
 }
 
 

@@ -301,3 +301,10 @@ def test_match_progress_names_phases_and_clips(clips, tmp_path, capsys):
     assert "analysing 2 clips" in err
     assert "rendering a.mkv (1/2)" in err and "rendering b.mkv (2/2)" in err
     assert "analysed (1/2)" in err
+
+
+def test_adjust_typo_suggests_the_name(still, tmp_path, capsys):
+    out = tmp_path / "x.png"
+    assert run(["grade", str(still), "--adjust", "exposre=+0.3", "-o", str(out)]) == 2
+    assert "did you mean 'exposure'?" in capsys.readouterr().err
+    assert not out.exists()
