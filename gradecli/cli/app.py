@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 a check failed (verify), 2 bad usage or bad input, 3 an
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import traceback
 
@@ -26,6 +27,7 @@ from gradecli.cli.common import (
 from gradecli.cli.grade import grade_cmd
 from gradecli.cli.looks import looks_cmd
 from gradecli.cli.match import match_cmd
+from gradecli.cli.report import report_cmd
 from gradecli.cli.verify import verify_cmd
 from gradecli.errors import GradeError
 
@@ -92,6 +94,7 @@ app.command("grade")(grade_cmd)
 app.command("looks")(looks_cmd)
 app.add_typer(lut_cli.app, name="lut")
 app.command("verify")(verify_cmd)
+app.command("report")(report_cmd)
 
 
 def _fail(message: str, code: int, kind: str = "error") -> int:
@@ -110,6 +113,7 @@ def run(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(app)
     STATE.reset()
     STATE.json = "--json" in argv
+    STATE.command = " ".join(["gradecli", *(shlex.quote(a) for a in argv)])
     try:
         rv = command.main(args=argv, prog_name="gradecli", standalone_mode=False)
         if rv == 130:  # Typer turns Ctrl-C into an exit code of 130 and says nothing

@@ -56,6 +56,8 @@ class State:
     overwrite: str = "error"
     #: Set by a command's --json: results and errors go to stdout as one JSON object.
     json: bool = False
+    #: The command line as run (for reports).
+    command: str = "gradecli"
 
     def reset(self) -> None:
         self.debug = bool(os.environ.get("GRADECLI_DEBUG"))

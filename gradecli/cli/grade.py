@@ -94,6 +94,10 @@ def grade_cmd(
     crf: int = typer.Option(None, metavar="N", help="Quality for h264/hevc, 0..51 (default 18)."),
     preset: str = typer.Option(None, metavar="NAME",
                                help="Encoder preset for h264/hevc (default medium)."),
+    report: Path = typer.Option(
+        None, "--report", metavar="FILE", help="Also a report for people: FILE.html or FILE.pdf "
+        "(one input; needs gradecli[report]; a PDF needs Chromium).",
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; write nothing."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
@@ -143,7 +147,10 @@ def grade_cmd(
             options=replace(base, **{k: v for k, v in cli_opts.items() if v is not None}),
         )
     req = replace(req, options=replace(req.options, luts_only=luts_only))
-    items = _plan_outputs(inputs or [], from_file, output, name, preview, lut_out)
+    from gradecli.pipeline.report import check_report
+
+    report = check_report(report)
+    items = _plan_outputs(inputs or [], from_file, output, name, preview, lut_out, report)
     from gradecli.pipeline.grade import plan_grade
 
     if dry_run:
@@ -161,13 +168,18 @@ def grade_cmd(
             res = grade_file(src, dst, req, lut_out=lut_out, preview=preview, progress=phases,
                              on_look=None if k else _show_look, overwrite=STATE.overwrite)
         results.append(res)
+        if report is not None and res.status != "skipped":
+            from gradecli.pipeline.report import grade_report_data, write_report_file
+
+            write_report_file(grade_report_data(res, res.shot_starts_s, res.duration_s,
+                                                command=STATE.command), report)
         if not as_json:
             _show_result(res)
     if as_json:
         emit_json({"command": "grade", "items": [r.to_dict() for r in results]})
 
 
-def _plan_outputs(inputs, from_file, output, name, preview, lut_out):
+def _plan_outputs(inputs, from_file, output, name, preview, lut_out, report=None):
     """(input, output or None) per input: several inputs (or a folder as -o) go into a folder
     by the name template."""
     from gradecli.pipeline.batch import expand_inputs, plan_outputs
@@ -177,9 +189,9 @@ def _plan_outputs(inputs, from_file, output, name, preview, lut_out):
               or (output is not None and output.is_dir()))
     if not folder:
         return [(files[0], output)]
-    if preview is not None or lut_out is not None:
-        raise typer.BadParameter("--preview and --lut-out name one file: give one input",
-                                 param_hint="--preview / --lut-out")
+    if preview is not None or lut_out is not None or report is not None:
+        raise typer.BadParameter("--preview, --lut-out and --report name one file: give one "
+                                 "input", param_hint="--preview / --lut-out / --report")
     if output is None:
         raise typer.BadParameter("several inputs need -o DIR (a folder for the graded files)",
                                  param_hint="-o")

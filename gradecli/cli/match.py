@@ -91,6 +91,10 @@ def match_cmd(
     codec: str = typer.Option("h264", metavar="CODEC", help="h264, hevc, prores, ffv1."),
     crf: int = typer.Option(18, metavar="N", help="Quality for h264/hevc, 0..51."),
     preset: str = typer.Option("medium", metavar="NAME", help="Encoder preset for h264/hevc."),
+    report: Path = typer.Option(
+        None, "--report", metavar="FILE", help="Also a report for people: FILE.html (one "
+        "self-contained page) or FILE.pdf (needs Chromium); needs gradecli[report].",
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; write nothing."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
 ) -> None:
@@ -109,7 +113,9 @@ def match_cmd(
     from gradecli.pipeline.look import build_look
     from gradecli.pipeline.match import MatchOptions, match_clips, write_report
     from gradecli.pipeline.match_plan import plan_match
+    from gradecli.pipeline.report import check_report
 
+    report = check_report(report)
     paths = expand_inputs(inputs or [], from_file=from_file)
     opts = MatchOptions(
         method=method,
@@ -143,12 +149,26 @@ def match_cmd(
         res = match_clips(paths, output, opts, on_clip=on_clip, progress=phases,
                           overwrite=STATE.overwrite)
     write_report(res, Path(output) / "match_report.json")
+    if report is not None:
+        _write_html_report(res, report)
     if as_json:
         emit_json({"command": "match", "report": res.report, **res.to_dict()})
     else:
         _show_result(res)
     if not res.passed:
         raise typer.Exit(1)
+
+
+def _write_html_report(res, path: Path) -> None:
+    import time
+
+    from gradecli.pipeline.report import match_luts, match_report_data, write_report_file
+
+    t = time.perf_counter()
+    data = match_report_data(res.to_dict(), command=STATE.command, luts=match_luts(res))
+    write_report_file(data, path)
+    if not STATE.quiet and not STATE.json:
+        err_console.print(f"wrote {path} ({time.perf_counter() - t:.1f} s)", markup=False)
 
 
 def _show_plan(plan, as_json: bool) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from gradecli.cli.common import emit_json, out_console
+from gradecli.cli.common import STATE, emit_json, out_console
 from gradecli.pipeline.shot_look import DEFAULT_MAX_DE
 
 
@@ -36,6 +36,10 @@ def verify_cmd(
         "graded alike pass; auto: colour when all inputs show the same scene, else look (as "
         "match decides).",
     ),
+    report: Path = typer.Option(
+        None, "--report", metavar="FILE", help="Also a report for people: FILE.html or FILE.pdf "
+        "(needs gradecli[report]; a PDF needs Chromium).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
 ) -> None:
     """Compare all inputs pair by pair in CIEDE2000: mean CIELAB colours, or (--by look) looks.
@@ -45,10 +49,14 @@ def verify_cmd(
     Example: gradecli verify graded/ --max-de 2.0 --json
     """
     from gradecli.pipeline.batch import expand_inputs
+    from gradecli.pipeline.report import check_report, verify_report_data, write_report_file
     from gradecli.pipeline.verify import verify
 
+    report = check_report(report)
     paths = expand_inputs(inputs or [], from_file=from_file, stills=True)
     res = verify(paths, max_de=max_de, frames=frames, by=by)
+    if report is not None:
+        write_report_file(verify_report_data(res, command=STATE.command), report)
     if as_json:
         emit_json({"command": "verify", **res.to_dict()})
     else:

@@ -129,6 +129,9 @@ class GradeResult:
     delta_e00_to_ref_after: float | None = None
     #: "written", or "skipped" (the output existed and --skip-existing was given).
     status: str = "written"
+    #: Where each shot (each LUT) starts, seconds, and the clip's duration (None for a still).
+    shot_starts_s: list[float] = field(default_factory=lambda: [0.0])
+    duration_s: float | None = None
 
     def to_dict(self) -> dict:
         d = {k: v for k, v in dataclasses.asdict(self).items() if k != "look"}
@@ -293,7 +296,7 @@ def _grade(plan: GradePlan, req: GradeRequest, progress: PhaseFn | None) -> Grad
     else:
         res = _grade_clip(src_p, out, render, opts, look, target, method, lut_base, comment,
                           prev_p, progress)
-    luts, shots, before, after, output, used, look = res
+    luts, shots, before, after, output, used, look, starts, duration = res
     method = used if target is not None else None
     ref_mean = target.lab.mean(axis=0) if target is not None else None
     looks = (
@@ -347,6 +350,8 @@ def _grade(plan: GradePlan, req: GradeRequest, progress: PhaseFn | None) -> Grad
         delta_e00_to_ref_after=(
             float(delta_e2000(after, ref_mean)) if ref_mean is not None else None
         ),
+        shot_starts_s=starts,
+        duration_s=duration,
     )
 
 
@@ -391,7 +396,7 @@ def _grade_still(src_p, out, render, opts, look, target, method, lut_base, comme
         write_image(out, after, bit_depth=img.bit_depth, alpha=img.alpha)
     after_lab = rgb_to_lab(after.reshape(-1, 3)[:: max(1, flat.shape[0] // 200000)])
     return ([str(lut_base)], 1, src_lab.mean(axis=0), after_lab.mean(axis=0),
-            str(out) if render else None, method, look)
+            str(out) if render else None, method, look, [0.0], None)
 
 
 def _small(rgb: np.ndarray, side: int = 256) -> np.ndarray:
@@ -457,5 +462,7 @@ def _grade_clip(src_p, out, render, opts, look, target, method, lut_base, commen
         update = progress(f"rendering {src_p.name}", info.frame_count) if progress else None
         transcode(src_p, out, fns, opts.encode, progress=update, keep_bars=bars)
         output = str(out)
-    return luts, len(schedule), before, after, output, method, look
+    fps = float(info.frame_rate) or 25.0
+    starts = [start / fps for start, _ in schedule]
+    return luts, len(schedule), before, after, output, method, look, starts, info.duration_s
 

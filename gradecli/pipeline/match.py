@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import os
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -114,7 +115,9 @@ def match_clips(
     if on_clip:
         for path, err in failed:
             on_clip(path, f"failed: {err}")
+    clock = time.perf_counter()
     analyses = _analyse_all(plan, opts, failed, on_clip, progress)
+    timings = {"analysis": time.perf_counter() - clock}
     if len(analyses) < 2:
         why = "; ".join(e for _, e in failed)
         raise BadInputError(
@@ -124,13 +127,17 @@ def match_clips(
     plan.folder.mkdir(parents=True, exist_ok=True)
     target = _outside_hero(opts.target, [c.input for c in plan.clips], _analyser(opts))
     skip = {str(c.input) for c in plan.clips if c.skip}
+    clock = time.perf_counter()
     result = grade_analyses(analyses, failed, plan.folder, opts, target=target, on_clip=on_clip,
                             progress=progress, skip_render=skip)
+    timings["fitting and rendering"] = time.perf_counter() - clock
     if not opts.luts_only:
         if progress is not None:
             progress("measuring the rendered clips", None)
+        clock = time.perf_counter()
         result = measure_rendered(result)
-    return result
+        timings["measuring the rendered clips"] = time.perf_counter() - clock
+    return dataclasses.replace(result, options=opts.to_dict(), timings=timings)
 
 
 def _analyser(opts: MatchOptions, progress=None) -> Callable[[Path], ClipAnalysis]:

@@ -95,6 +95,9 @@ class MatchResult:
     #: verify measures them) or "analysed frames" (LUTs on the analysis samples: an estimate,
     #: when no video was rendered).
     measured: str = "analysed frames"
+    #: The options of the run (MatchOptions as plain values) and its phases' seconds.
+    options: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
 
     @property
     def max_before(self) -> float:
@@ -132,6 +135,8 @@ class MatchResult:
             "passed": self.passed,
             "by": self.by,
             "measured": self.measured,
+            "options": self.options,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "note": "before/after: CIEDE2000 between clips' mean CIELAB colours; look_before/"
             "look_after: mean CIEDE2000 between the 24 ColorChecker patches rendered through the "
             "two clips' estimated looks; 'after' applies each shot's LUT to the analysed samples; "

@@ -7,6 +7,7 @@ look given), "colour" (colour distributions made equal) or "model" (the bundled 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +54,13 @@ class MatchOptions:
     look: GradeParams | None = None
     #: Where the style model runs (``--method model``): cpu, cuda or auto.
     device: str = "cpu"
+
+    def to_dict(self) -> dict:
+        """The options as plain values (for reports)."""
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        d["encode"] = dataclasses.asdict(self.encode)
+        d["look"] = self.look.to_dict() if self.look is not None else None
+        return d
 
     def validate(self) -> None:
         """Check every option (and the target's file) before any work; BadInputError names

@@ -17,6 +17,7 @@ from gradecli.io.video.common import (
     PlaneLayout,
     is_video_path,
     plane_layout,
+    pyav_version,
 )
 from gradecli.io.video.frames import (
     blank_frame,
@@ -60,6 +61,7 @@ __all__ = [
     "new_frame",
     "plane_layout",
     "probe_video",
+    "pyav_version",
     "read_frames_at",
     "stamp_like",
     "temp_path_for",

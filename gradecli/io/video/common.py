@@ -92,3 +92,11 @@ def _format_depth(pix_fmt: str) -> int:
     with contextlib.suppress(Exception):
         return max(8, av.VideoFormat(pix_fmt, 64, 64).components[0].bits)
     return 8
+
+
+def pyav_version() -> str:
+    """The installed PyAV's version and the FFmpeg it bundles, for reports."""
+    ffmpeg = ""
+    with contextlib.suppress(Exception):
+        ffmpeg = " (libavutil " + ".".join(str(v) for v in av.library_versions["libavutil"]) + ")"
+    return f"{av.__version__}{ffmpeg}"
