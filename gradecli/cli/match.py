@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import typer
@@ -145,12 +146,13 @@ def match_cmd(
             colour = "red" if status.startswith("failed") else "dim"
             err_console.print(f"[{colour}]{escape(Path(path).name)}: {escape(status)}[/]")
 
+    early = _EarlyReport() if report is not None else None
     with Phases() as phases:
         res = match_clips(paths, output, opts, on_clip=on_clip, progress=phases,
-                          overwrite=STATE.overwrite)
+                          overwrite=STATE.overwrite, on_fitted=early)
     write_report(res, Path(output) / "match_report.json")
     if report is not None:
-        _write_html_report(res, report)
+        _write_html_report(res, report, early)
     if as_json:
         emit_json({"command": "match", "report": res.report, **res.to_dict()})
     else:
@@ -159,13 +161,43 @@ def match_cmd(
         raise typer.Exit(1)
 
 
-def _write_html_report(res, path: Path) -> None:
+class _EarlyReport:
+    """Draws the report's pictures in a thread while the clips render (they need the LUTs,
+    not the video); the page is put together once the verdict is measured."""
+
+    def __init__(self) -> None:
+        self.thread: threading.Thread | None = None
+        self.items = None
+        self.error: BaseException | None = None
+
+    def __call__(self, result) -> None:
+        from gradecli.pipeline.report import match_luts, match_report_items
+
+        def work() -> None:
+            try:
+                self.items = match_report_items(result.to_dict(), luts=match_luts(result))
+            except BaseException as e:  # re-raised on the main thread
+                self.error = e
+
+        self.thread = threading.Thread(target=work, name="gradecli-report", daemon=True)
+        self.thread.start()
+
+    def result(self):
+        if self.thread is not None:
+            self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.items
+
+
+def _write_html_report(res, path: Path, early: _EarlyReport | None = None) -> None:
     import time
 
     from gradecli.pipeline.report import match_luts, match_report_data, write_report_file
 
     t = time.perf_counter()
-    data = match_report_data(res.to_dict(), command=STATE.command, luts=match_luts(res))
+    data = match_report_data(res.to_dict(), command=STATE.command, luts=match_luts(res),
+                             items=early.result() if early is not None else None)
     write_report_file(data, path)
     if not STATE.quiet and not STATE.json:
         err_console.print(f"wrote {path} ({time.perf_counter() - t:.1f} s)", markup=False)

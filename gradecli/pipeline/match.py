@@ -100,6 +100,7 @@ def match_clips(
     on_clip: Callable[[str, str], None] | None = None,
     progress: PhaseFn | None = None,
     overwrite: str = "yes",
+    on_fitted: Callable[[MatchResult], None] | None = None,
 ) -> MatchResult:
     """Match ``inputs`` (clips) to one look and write graded clips, LUTs and a JSON report.
 
@@ -107,7 +108,8 @@ def match_clips(
     to outputs that exist). ``on_clip(path, status)`` is told what happens ("analysed",
     "rendered", "failed: ..."); ``progress`` starts each phase's progress. The verdict is
     measured on the rendered clips, as ``verify`` measures them (on the analysed frames with
-    ``luts_only``). Raises BadInputError when fewer than two inputs can be used.
+    ``luts_only``). ``on_fitted`` as for :func:`grade_analyses`. Raises BadInputError when
+    fewer than two inputs can be used.
     """
     opts = options or MatchOptions()
     plan = plan_match(inputs, out_dir, opts, overwrite)
@@ -129,7 +131,7 @@ def match_clips(
     skip = {str(c.input) for c in plan.clips if c.skip}
     clock = time.perf_counter()
     result = grade_analyses(analyses, failed, plan.folder, opts, target=target, on_clip=on_clip,
-                            progress=progress, skip_render=skip)
+                            progress=progress, skip_render=skip, on_fitted=on_fitted)
     timings["fitting and rendering"] = time.perf_counter() - clock
     if not opts.luts_only:
         if progress is not None:
@@ -362,11 +364,14 @@ def grade_analyses(
     on_clip=None,
     progress: PhaseFn | None = None,
     skip_render: set[str] | frozenset[str] = frozenset(),
+    on_fitted: Callable[[MatchResult], None] | None = None,
 ) -> MatchResult:
     """Match analysed clips: per group a target and a plan, per shot a LUT (written), per clip
     a render job (unless ``opts.luts_only``, or its path is in ``skip_render``: its output is
     kept); pairs and verdict (on the analysed frames). ``output_names`` and ``lut_names`` (per
-    clip) replace ``out/<clip name>`` and ``out/<clip stem>.cube``."""
+    clip) replace ``out/<clip name>`` and ``out/<clip stem>.cube``. ``on_fitted(result)`` is told
+    the result once every LUT is written, before rendering (work that needs the LUTs, not the
+    video, can overlap the render)."""
     labs = [rgb_to_lab(a.rgb, a.encoding) for a in analyses]
     group_ids = _group_clips(labs, opts.groups)
     results: list[ClipResult] = []
@@ -399,16 +404,11 @@ def grade_analyses(
         if on_clip:
             on_clip(job.src, f"failed: {err}" if err else "rendered")
 
-    if jobs:
-        render_all(jobs, opts.jobs, progress, done)
-    for r in results:
-        if r.path in skip_render and on_clip:
-            on_clip(r.path, "kept: its graded clip exists (--skip-existing)")
     by_group: dict[int, list[ClipResult]] = {}
     for r in results:
         by_group.setdefault(r.group, []).append(r)
     by = "look" if any(p.mode == "look" for p in plans) else "colour"
-    return MatchResult(
+    result = MatchResult(
         "/".join(dict.fromkeys(p.method for p in plans)),
         "; ".join(dict.fromkeys(p.target.description for p in plans)),
         results,
@@ -420,3 +420,11 @@ def grade_analyses(
         luts=luts_by_clip,
         by=by,
     )
+    if on_fitted is not None:
+        on_fitted(result)
+    if jobs:
+        render_all(jobs, opts.jobs, progress, done)
+    for r in results:
+        if r.path in skip_render and on_clip:
+            on_clip(r.path, "kept: its graded clip exists (--skip-existing)")
+    return result

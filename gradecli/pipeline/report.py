@@ -40,6 +40,7 @@ from gradecli.io.report import (
 from gradecli.io.video import pyav_version, read_frames_at
 
 __all__ = ["REPORT_EXTENSIONS", "check_report", "match_luts", "match_report_data",
+           "match_report_items",
            "verify_report_data", "grade_report_data", "write_report_file"]
 
 REPORT_EXTENSIONS = (".html", ".htm", ".pdf")
@@ -185,12 +186,23 @@ def _match_item(clip: dict, base: Path | None, notes: list[str],
                     cuts, tuple(parts), scopes, lines, luts)
 
 
+def match_report_items(report: dict, base: Path | None = None,
+                       luts: dict[str, Lut] | None = None) -> tuple[tuple[ItemPart, ...], tuple]:
+    """The clips' parts of a match report page (the costly part: frames read, pictures and
+    plots drawn) and notes; they need the LUTs, not the rendered video."""
+    notes: list[str] = []
+    items = tuple(_match_item(c, base, notes, luts or {}) for c in report.get("clips", []))
+    return items, tuple(notes)
+
+
 def match_report_data(report: dict, base: Path | None = None,
                       command: str = "gradecli match",
-                      luts: dict[str, Lut] | None = None) -> ReportData:
+                      luts: dict[str, Lut] | None = None,
+                      items: tuple[tuple[ItemPart, ...], tuple] | None = None) -> ReportData:
     """The report page of a match (``report``: match_report.json's content; ``base``: the
     folder its relative paths may also be found in; ``luts``: the LUTs already in memory, by
-    the file name the report gives them, else they are read from those files)."""
+    the file name the report gives them, else they are read from those files; ``items``:
+    :func:`match_report_items`, when already made)."""
     by = report.get("by", "colour")
     measured = report.get("measured", "analysed frames")
     key = "look_" if by == "look" else ""
@@ -203,8 +215,7 @@ def match_report_data(report: dict, base: Path | None = None,
     what = ("look difference (mean CIEDE2000 of the ColorChecker rendered through each clip's "
             "estimated look)" if by == "look" else "CIEDE2000 between mean colours")
     what += f"; after: {measured}"
-    notes: list[str] = []
-    items = tuple(_match_item(c, base, notes, luts or {}) for c in report.get("clips", []))
+    items, notes = items if items is not None else match_report_items(report, base, luts)
     passed = report.get("passed")
     verdict = (f"{'PASS' if passed else 'FAIL'}: largest ΔE00 "
                f"{report.get('max_delta_e00_before', 0):.2f} → "
@@ -218,7 +229,7 @@ def match_report_data(report: dict, base: Path | None = None,
     return ReportData("gradecli match report", command, verdict, passed, what, threshold,
                       tuple(pairs), items,
                       tuple((f["path"], f["error"]) for f in report.get("failed", [])),
-                      tuple(facts), tuple(notes))
+                      tuple(facts), notes)
 
 
 def _versions(made_by: str) -> list[tuple[str, str]]:
