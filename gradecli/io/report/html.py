@@ -54,6 +54,10 @@ figcaption { font-size:0.75rem; color:var(--muted); margin-top:2px; }
 .facts td:first-child { width:28%; color:var(--muted); }
 .shot .facts td:first-child { width:1%; white-space:nowrap; }
 .notes li { margin:4px 0; }
+td.verdict-cell { white-space:nowrap; }
+@media (max-width:600px) { body { font-size:14px; } table { font-size:0.8rem; }
+  th, td { padding:4px 5px; } .timeline .tick { display:none; }
+  .timeline + p.sub { margin-top:4px !important; } }
 @page { size:A4; margin:12mm; }
 @media print { main { max-width:none; padding:0; } .item { border-color:#bbb; }
                h2, h3, .timeline, .paths { break-after:avoid; } .scopes { break-inside:avoid; } }
@@ -88,7 +92,7 @@ def _pairs(rows: tuple[PairRow, ...], what: str) -> str:
         return ""
     body = "".join(
         f"<tr><td>{_e(r.a)}</td><td>{_e(r.b)}</td><td class=num>{_num(r.before)}</td>"
-        f"<td class=num>{_num(r.after)}</td><td>"
+        f"<td class=num>{_num(r.after)}</td><td class=verdict-cell>"
         + ("" if r.passed is None else ("PASS" if r.passed else "<b>FAIL</b>"))
         + "</td></tr>"
         for r in rows
@@ -107,7 +111,8 @@ def _timeline(item: ItemPart) -> str:
         f'<div class=tick style="left:{100 * t / d:.2f}%">{t:.2f} s</div>'
         for t in item.cuts_s
     )
-    label = f"{d:.2f} s, {len(item.cuts_s)} cut(s)"
+    at = (" at " + ", ".join(f"{t:.2f}" for t in item.cuts_s) + " s") if item.cuts_s else ""
+    label = f"{d:.2f} s, {len(item.cuts_s)} cut(s){at}"
     return (f'<div class=timeline role="img" aria-label="time line: {_e(label)}">{marks}</div>'
             f'<p class=sub style="margin-top:18px">{_e(label)}</p>')
 
