@@ -19,7 +19,7 @@ FORBIDDEN = {
     "gradecli.pipeline": ("gradecli.cli",),
     "gradecli.models": ("gradecli.pipeline", "gradecli.cli", "gradecli.engine"),
 }
-MAX_LINES = 550  # "split a module before it passes ~500 lines"
+MAX_LINES = 500  # "split a module before it passes ~500 lines"
 
 
 def _modules() -> dict[str, Path]:
