@@ -28,6 +28,7 @@ from gradecli.cli.grade import grade_cmd
 from gradecli.cli.looks import looks_cmd
 from gradecli.cli.match import match_cmd
 from gradecli.cli.report import report_cmd
+from gradecli.cli.segment import segment_cmd
 from gradecli.cli.verify import verify_cmd
 from gradecli.errors import GradeError
 
@@ -95,6 +96,8 @@ app.command("looks")(looks_cmd)
 app.add_typer(lut_cli.app, name="lut")
 app.command("verify")(verify_cmd)
 app.command("report")(report_cmd)
+# Hidden until skin protection and its measurements are done (issue 13).
+app.command("segment", hidden=True)(segment_cmd)
 
 
 def _fail(message: str, code: int, kind: str = "error") -> int:

@@ -98,6 +98,11 @@ def grade_cmd(
         None, "--report", metavar="FILE", help="Also a report for people: FILE.html or FILE.pdf "
         "(one input; needs gradecli[report]; a PDF needs Chromium).",
     ),
+    protect_skin: float = typer.Option(
+        None, "--protect-skin", metavar="S",
+        help="0..1: keep this much of the skin of the faces each clip shows (their hue and "
+        "chroma; the grade's exposure kept), per pixel by a skin mask.",
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; write nothing."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
@@ -115,7 +120,7 @@ def grade_cmd(
     from gradecli.pipeline.recipe import read_recipe
 
     cli_opts = {"method": method, "match": match, "strength": strength, "lut_size": lut_size,
-                "device": device}
+                "device": device, "protect_skin": protect_skin}
     if no_cuts:
         cli_opts["detect_cuts"] = False
     if recipe is not None:

@@ -46,6 +46,11 @@ def apply_cmd(
         None, "--pix-fmt", metavar="FMT",
         help="Output pixel format (default: the input's; 10-bit stays 10-bit).",
     ),
+    protect_skin: float = typer.Option(
+        None, "--protect-skin", metavar="S",
+        help="0..1: keep this much of the skin of the faces the input shows (their hue and "
+        "chroma; the grade's exposure kept), per pixel by a skin mask.",
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; write nothing."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
@@ -65,8 +70,11 @@ def apply_cmd(
     if not inputs and not from_file:
         raise typer.BadParameter("give at least one input before the LUT (or --from-file)",
                                  param_hint="INPUT... LUT")
+    from gradecli.pipeline.protect import check_strength
+
     options = EncodeOptions(codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt)
     lut_ops.check_interpolation(interpolation)
+    protect = check_strength(protect_skin)
     files = expand_inputs(inputs, from_file=from_file, stills=True)
     folder = (len(files) > 1 or len(inputs) > 1 or from_file is not None
               or any(p.is_dir() for p in inputs) or None)
@@ -84,7 +92,8 @@ def apply_cmd(
         with progress_bar(f"grading {item.input.name}{count}", None) as update:
             res = lut_ops.apply_lut_file(item.input, table, item.output,
                                          interpolation=interpolation, encode=options,
-                                         progress=update, overwrite=STATE.overwrite)
+                                         progress=update, overwrite=STATE.overwrite,
+                                         protect_skin=protect)
         results.append((item.input, res))
         if not as_json:
             what = (f" ({res.frames} frames, {res.transcode.pix_fmt}, {codec})"

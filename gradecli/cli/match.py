@@ -96,6 +96,11 @@ def match_cmd(
         None, "--report", metavar="FILE", help="Also a report for people: FILE.html (one "
         "self-contained page) or FILE.pdf (needs Chromium); needs gradecli[report].",
     ),
+    protect_skin: float = typer.Option(
+        None, "--protect-skin", metavar="S",
+        help="0..1: keep this much of the skin of the faces each clip shows (their hue and "
+        "chroma; the grade's exposure kept), per pixel by a skin mask.",
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; write nothing."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
 ) -> None:
@@ -132,6 +137,7 @@ def match_cmd(
         encode=EncodeOptions(codec=codec, crf=crf, preset=preset),
         look=build_look(adjust=adjust).params if adjust else None,
         device=device,
+        protect_skin=0.0 if protect_skin is None else protect_skin,
     )
     if dry_run:
         plan = plan_match(paths, output, opts, STATE.overwrite)

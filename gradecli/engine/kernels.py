@@ -28,6 +28,7 @@ import numpy as np
 
 from gradecli.color.lut import Lut
 from gradecli.color.ycbcr import YCbCrSpec, planes_to_rgb, rgb_to_ycbcr, ycbcr_to_rgb
+from gradecli.engine.protect import ProtectedGrade, ProtectedKernel
 from gradecli.io.video import PlaneLayout
 
 try:  # the C inner loop (setup.py builds it where a compiler is present); numpy otherwise
@@ -324,8 +325,16 @@ def make_kernel(
     in_layout: PlaneLayout | None,
     out_spec: YCbCrSpec,
     out_layout: PlaneLayout,
-) -> Yuv8TableKernel | FloatKernel:
-    """The fastest exact kernel for this input/output combination."""
+) -> Yuv8TableKernel | FloatKernel | ProtectedKernel:
+    """The fastest exact kernel for this input/output combination (two, blended per pixel by
+    a skin mask, for a :class:`gradecli.engine.protect.ProtectedGrade`)."""
+    if isinstance(fn, ProtectedGrade):
+        if in_layout is None:  # an RGB source: the protected grade as one colour function
+            return FloatKernel(fn, in_spec, out_spec, in_layout, out_layout)
+        base = make_kernel(fn.grade, in_spec, in_layout, out_spec, out_layout)
+        alt = make_kernel(fn.protect, in_spec, in_layout, out_spec, out_layout)
+        return ProtectedKernel(base, alt, fn, in_spec, in_layout,
+                               isinstance(base, Yuv8TableKernel))
     if (
         in_layout is not None
         and in_layout.bit_depth == 8

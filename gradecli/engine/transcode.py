@@ -182,7 +182,7 @@ def transcode(
 
         def grade(frame, index: int):
             k = kernel_for(index)
-            if isinstance(k, Yuv8TableKernel):
+            if isinstance(k, Yuv8TableKernel) or getattr(k, "is_table", False):
                 graded = blank_frame(info.width, info.height, out_layout)
                 k.process(frame_planes(frame, in_layout), out=frame_planes(graded, out_layout))
             else:

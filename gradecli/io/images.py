@@ -102,3 +102,16 @@ def write_image(
     if not ok:
         raise ImageError(f"{path}: could not encode image")
     write_atomic(path, buf.tobytes())
+
+
+def write_mask(path: str | os.PathLike, mask: np.ndarray, *, bit_depth: int = 8) -> None:
+    """Write a soft mask (H, W) 0..1 as a grey PNG (8- or 16-bit), atomically."""
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise BadInputError(f"{path}: masks are written as .png")
+    scale, dtype = (65535.0, np.uint16) if bit_depth == 16 else (255.0, np.uint8)
+    codes = np.clip(np.rint(np.asarray(mask, np.float64) * scale), 0, scale).astype(dtype)
+    ok, buf = cv2.imencode(".png", codes)
+    if not ok:
+        raise ImageError(f"{path}: could not encode the mask")
+    write_atomic(path, buf.tobytes())

@@ -22,6 +22,7 @@ from gradecli.color.ciede2000 import delta_e2000
 from gradecli.color.grade_model import GradeParams, add
 from gradecli.color.look_estimate import estimate_look
 from gradecli.color.lut import Lut
+from gradecli.color.masks import SkinModel
 from gradecli.color.spaces import rgb_to_lab
 from gradecli.engine.analysis import analyze_clip, bars_in_frames
 from gradecli.engine.kernels import LutGrade
@@ -43,6 +44,7 @@ from gradecli.pipeline.options import (
 )
 from gradecli.pipeline.paths import check_input, check_output
 from gradecli.pipeline.preview import PREVIEW_FRACTIONS, PreviewFrame, write_preview
+from gradecli.pipeline.protect import face_skin_model, protected_grade
 from gradecli.pipeline.recipe import Recipe, file_sha256, recipe_path_for, write_recipe
 from gradecli.pipeline.render import PhaseFn
 from gradecli.pipeline.shot_fit import ShotGoal, ShotInput, fit_shot_lut
@@ -166,6 +168,8 @@ class GradePlan:
     recipe: Path
     preview: Path | None
     skip: bool = False
+    #: ``--protect-skin``: the input's face-seeded skin model (None: no protection).
+    skin: SkinModel | None = None
 
     def to_dict(self) -> dict:
         return {"input": str(self.input), "ref": str(self.ref) if self.ref else None,
@@ -225,7 +229,9 @@ def plan_grade(
     home = out if render or opts.luts_only or prev_p is None else prev_p
     lut_base = check_output(Path(lut_out) if lut_out else home.with_suffix(".cube"), inputs)
     recipe_p = check_output(recipe_path_for(home), inputs)
-    plan = GradePlan(src_p, ref_p, look, out, render, still, lut_base, recipe_p, prev_p)
+    skin = face_skin_model(src_p) if opts.protect_skin > 0.0 and render else None
+    plan = GradePlan(src_p, ref_p, look, out, render, still, lut_base, recipe_p, prev_p,
+                     skin=skin)
     main = out if render else (prev_p or lut_base)
     if overwrite == "skip":
         return dataclasses.replace(plan, skip=output_exists(main, overwrite))
@@ -292,10 +298,10 @@ def _grade(plan: GradePlan, req: GradeRequest, progress: PhaseFn | None) -> Grad
 
     if still:
         res = _grade_still(src_p, out, render, opts, look, target, method, lut_base, comment,
-                           prev_p)
+                           prev_p, plan.skin)
     else:
         res = _grade_clip(src_p, out, render, opts, look, target, method, lut_base, comment,
-                          prev_p, progress)
+                          prev_p, progress, plan.skin)
     luts, shots, before, after, output, used, look, starts, duration = res
     method = used if target is not None else None
     ref_mean = target.lab.mean(axis=0) if target is not None else None
@@ -364,7 +370,16 @@ def _look_desc(look: Look) -> str:
     return ", ".join(parts)
 
 
-def _grade_still(src_p, out, render, opts, look, target, method, lut_base, comment, prev_p):
+def _graded(lut: Lut, opts, skin: SkinModel | None):
+    """The colour function a picture or frame is graded with: the LUT, protected where the
+    skin mask says when ``skin`` is given."""
+    if skin is not None and opts.protect_skin > 0.0:
+        return protected_grade(lut, skin, opts.protect_skin, opts.interpolation)
+    return LutGrade(lut, opts.interpolation)
+
+
+def _grade_still(src_p, out, render, opts, look, target, method, lut_base, comment, prev_p,
+                 skin=None):
     img = read_image(src_p)
     flat = img.rgb.reshape(-1, 3)
     look = calibrated(look, flat)
@@ -388,7 +403,7 @@ def _grade_still(src_p, out, render, opts, look, target, method, lut_base, comme
         lut = look_lut(look.params, opts.lut_size)
     lut = _titled(lut, f"gradecli grade {src_p.stem}", comment)
     write_lut(lut, lut_base)
-    after = lut.apply(img.rgb, interpolation=opts.interpolation)
+    after = _graded(lut, opts, skin)(img.rgb)
     if prev_p is not None:
         write_preview(prev_p, [PreviewFrame(img.rgb, src_p.name)], [(0, lut)],
                       interpolation=opts.interpolation)
@@ -405,7 +420,7 @@ def _small(rgb: np.ndarray, side: int = 256) -> np.ndarray:
 
 
 def _grade_clip(src_p, out, render, opts, look, target, method, lut_base, comment, prev_p,
-                progress):
+                progress, skin=None):
     info = probe_video(src_p)
     enc = analysis_encoding(info.ycbcr.matrix)
     if target is not None:
@@ -458,7 +473,7 @@ def _grade_clip(src_p, out, render, opts, look, target, method, lut_base, commen
         write_preview(prev_p, rows, schedule, interpolation=opts.interpolation)
     output = None
     if render:
-        fns = [(start, LutGrade(lut, opts.interpolation)) for start, lut in schedule]
+        fns = [(start, _graded(lut, opts, skin)) for start, lut in schedule]
         update = progress(f"rendering {src_p.name}", info.frame_count) if progress else None
         transcode(src_p, out, fns, opts.encode, progress=update, keep_bars=bars)
         output = str(out)

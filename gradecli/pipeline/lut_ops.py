@@ -18,6 +18,7 @@ from gradecli.io.luts import read_lut, write_lut
 from gradecli.io.video import EncodeOptions, is_video_path
 from gradecli.pipeline.batch import output_exists, plan_outputs
 from gradecli.pipeline.paths import check_input, check_output
+from gradecli.pipeline.protect import check_strength, face_skin_model, protected_grade
 
 __all__ = ["ApplyItem", "ApplyResult", "LutInfo", "apply_lut_file", "check_interpolation",
            "convert_lut", "fit_lut_files", "lut_info", "plan_apply", "read_lut_file"]
@@ -134,9 +135,11 @@ def apply_lut_file(
     encode: EncodeOptions | None = None,
     progress: ProgressFn | None = None,
     overwrite: str = "yes",
+    protect_skin: float = 0.0,
 ) -> ApplyResult:
     """Grade a clip or still with a LUT (a :class:`Lut` or a LUT file) and write ``dst``.
-    ``overwrite``: what to do when ``dst`` exists (gradecli.pipeline.batch.output_exists)."""
+    ``overwrite``: what to do when ``dst`` exists (gradecli.pipeline.batch.output_exists);
+    ``protect_skin`` 0..1: keep that much of the skin the faces in ``src`` show (0: off)."""
     src_p = check_input(src)
     inputs = [src_p]
     if not isinstance(lut, Lut):
@@ -147,6 +150,8 @@ def apply_lut_file(
     if output_exists(dst_p, overwrite):
         return ApplyResult(dst_p, kind, 0, status="skipped")
     fn = _color_function(lut, interpolation)
+    if check_strength(protect_skin) > 0.0:
+        fn = protected_grade(lut, face_skin_model(src_p), protect_skin, interpolation)
     if kind == "image":
         img = read_image(src_p)
         write_image(dst_p, fn(img.rgb), bit_depth=img.bit_depth, alpha=img.alpha)

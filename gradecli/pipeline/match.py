@@ -26,6 +26,7 @@ from gradecli import __version__
 from gradecli.color.ciede2000 import delta_e2000
 from gradecli.color.look_estimate import ShotLook, estimate_look, look_difference, mean_look
 from gradecli.color.lut import Lut
+from gradecli.color.masks import SkinModel
 from gradecli.color.spaces import rgb_to_lab
 from gradecli.engine.analysis import ClipAnalysis, ShotSamples, analyze_clip
 from gradecli.errors import BadInputError
@@ -51,6 +52,7 @@ from gradecli.pipeline.options import (
     resolve_method,
     resolve_mode,
 )
+from gradecli.pipeline.protect import face_skin_model
 from gradecli.pipeline.render import PhaseFn, RenderJob, render_all
 from gradecli.pipeline.shot_fit import ShotGoal, ShotInput, fit_shot_lut
 from gradecli.pipeline.shot_look import (
@@ -281,6 +283,17 @@ def _plan_group(members: list[int], analyses: list[ClipAnalysis], labs: list[np.
                       target_noise_scale(tgt.kind, len(members)))
 
 
+def _skin_for(path: Path, opts: MatchOptions, on_clip) -> SkinModel | None:
+    """The clip's face-seeded skin model when skin is to be protected (None: not asked, or no
+    face in the clip, which is then rendered unprotected and said so)."""
+    if opts.protect_skin <= 0.0:
+        return None
+    skin = face_skin_model(path, required=False)
+    if skin is None and on_clip:
+        on_clip(str(path), "no face found: its skin is not protected")
+    return skin
+
+
 def _lut_path(out: Path, a: ClipAnalysis, shot: ShotSamples, base: Path | None) -> Path:
     """Where a shot's LUT goes: ``base`` (or ``out/<clip>.cube``), ``.shotNN`` before the suffix
     when the clip has several shots."""
@@ -392,8 +405,9 @@ def grade_analyses(
             luts_by_clip[str(a.path)] = written
             look_pairs[str(a.path)] = looks
             if not opts.luts_only and str(a.path) not in skip_render:
+                skin = _skin_for(a.path, opts, on_clip)
                 jobs.append(RenderJob(str(a.path), str(dst), tuple(written), opts.encode,
-                                      a.bars, opts.interpolation))
+                                      a.bars, opts.interpolation, skin, opts.protect_skin))
 
     def done(job: RenderJob, err: str | None) -> None:
         if err:

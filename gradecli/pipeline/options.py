@@ -54,6 +54,8 @@ class MatchOptions:
     look: GradeParams | None = None
     #: Where the style model runs (``--method model``): cpu, cuda or auto.
     device: str = "cpu"
+    #: ``--protect-skin``: how much of the skin of the faces a clip shows to keep, 0..1 (0 off).
+    protect_skin: float = 0.0
 
     def to_dict(self) -> dict:
         """The options as plain values (for reports)."""
@@ -94,6 +96,9 @@ class MatchOptions:
             raise BadInputError(f"--contrast must be in 0..1, got {self.contrast}")
         if self.jobs < 1:
             raise BadInputError(f"--jobs must be at least 1, got {self.jobs}")
+        if not 0.0 <= self.protect_skin <= 1.0:
+            raise BadInputError(f"--protect-skin must be 0..1 (how much of the skin to keep), "
+                                f"got {self.protect_skin:g}")
 
 
 #: What ``--method auto`` (the default) uses, by target kind. A target that is one real clip or

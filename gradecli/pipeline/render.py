@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gradecli.color.lut import Lut
+from gradecli.color.masks import SkinModel
 from gradecli.engine.kernels import LutGrade
 from gradecli.engine.transcode import transcode
 from gradecli.errors import GradeError
 from gradecli.io.video import EncodeOptions
+from gradecli.pipeline.protect import protected_grade
 
 __all__ = ["PhaseFn", "RenderJob", "render_all"]
 
@@ -25,7 +27,7 @@ PhaseFn = Callable[[str, "int | None"], "Callable[[int, int | None], None] | Non
 class RenderJob:
     """One clip to render: source and destination paths, its LUTs by first frame, how to
     encode, the letterbox bars (top, bottom, left, right pixels) copied through untouched, and
-    the interpolation of the LUTs (tetrahedral or trilinear)."""
+    the interpolation of the LUTs (tetrahedral or trilinear), and skin protection."""
 
     src: str
     dst: str
@@ -33,10 +35,17 @@ class RenderJob:
     encode: EncodeOptions
     bars: tuple[int, int, int, int] = (0, 0, 0, 0)
     interpolation: str = "tetrahedral"
+    #: ``--protect-skin``: the clip's skin model (None: no protection) and the strength 0..1.
+    skin: SkinModel | None = None
+    protect_skin: float = 0.0
 
     def run(self, progress=None) -> str | None:
         """Render; returns None on success, else the error's message."""
-        schedule = [(start, LutGrade(lut, self.interpolation)) for start, lut in self.luts]
+        if self.skin is not None and self.protect_skin > 0.0:
+            schedule = [(start, protected_grade(lut, self.skin, self.protect_skin,
+                                                self.interpolation)) for start, lut in self.luts]
+        else:
+            schedule = [(start, LutGrade(lut, self.interpolation)) for start, lut in self.luts]
         try:
             transcode(self.src, self.dst, schedule, self.encode, progress=progress,
                       keep_bars=self.bars)

@@ -36,6 +36,7 @@ from gradecli.io.video.input import (
 )
 from gradecli.io.video.output import (
     EncodeOptions,
+    MaskVideo,
     OutputVideo,
     check_container,
     choose_output_format,
@@ -47,6 +48,7 @@ __all__ = [
     "VIDEO_EXTENSIONS",
     "EncodeOptions",
     "InputVideo",
+    "MaskVideo",
     "OutputVideo",
     "PlaneLayout",
     "VideoInfo",

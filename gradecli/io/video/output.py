@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import av
 import av.error
+import numpy as np
 
 from gradecli.color.ycbcr import YCbCrSpec
 from gradecli.errors import BadInputError, VideoError
@@ -182,6 +184,47 @@ class OutputVideo:
         """Close and delete the temporary file (idempotent)."""
         if self._committed:
             return
+        with contextlib.suppress(Exception):
+            self.container.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.tmp.unlink()
+
+
+class MaskVideo:
+    """A lossless grey video of masks (FFV1 in Matroska, 8- or 16-bit), written to a temporary
+    file and renamed into place by ``commit()``; ``abort()`` (or an error) leaves nothing."""
+
+    def __init__(self, target: str | os.PathLike, width: int, height: int, rate: Fraction,
+                 bit_depth: int = 8) -> None:
+        self.target = check_container(target, "ffv1")
+        self.tmp = temp_path_for(self.target)
+        self.fmt = "gray16le" if bit_depth == 16 else "gray"
+        self.scale = 65535.0 if bit_depth == 16 else 255.0
+        self.dtype = np.uint16 if bit_depth == 16 else np.uint8
+        try:
+            self.container = av.open(str(self.tmp), mode="w")
+            self.stream = self.container.add_stream("ffv1", rate=rate)
+            self.stream.width, self.stream.height, self.stream.pix_fmt = width, height, self.fmt
+        except (av.error.FFmpegError, OSError) as e:
+            self.abort()
+            raise VideoError(f"{self.target}: cannot create mask video ({e})") from e
+        self.count = 0
+
+    def write(self, mask: np.ndarray) -> None:
+        codes = np.clip(np.rint(mask * self.scale), 0, self.scale).astype(self.dtype)
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(codes), format=self.fmt)
+        frame.pts = self.count
+        self.count += 1
+        for p in self.stream.encode(frame):
+            self.container.mux(p)
+
+    def commit(self) -> None:
+        for p in self.stream.encode(None):
+            self.container.mux(p)
+        self.container.close()
+        os.replace(self.tmp, self.target)
+
+    def abort(self) -> None:
         with contextlib.suppress(Exception):
             self.container.close()
         with contextlib.suppress(FileNotFoundError):
