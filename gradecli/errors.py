@@ -28,6 +28,10 @@ class VideoError(BadInputError):
     """A video could not be opened, decoded or written."""
 
 
+class DeviceError(BadInputError):
+    """A compute device that was asked for (``--device cuda``) cannot be used (exit code 2)."""
+
+
 class ImageError(BadInputError):
     """An image could not be read or written."""
 

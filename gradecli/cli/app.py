@@ -96,8 +96,7 @@ app.command("looks")(looks_cmd)
 app.add_typer(lut_cli.app, name="lut")
 app.command("verify")(verify_cmd)
 app.command("report")(report_cmd)
-# Hidden until skin protection and its measurements are done (issue 13).
-app.command("segment", hidden=True)(segment_cmd)
+app.command("segment")(segment_cmd)
 
 
 def _fail(message: str, code: int, kind: str = "error") -> int:

@@ -28,8 +28,10 @@ from rich.progress import (
 from gradecli import __version__
 
 __all__ = [
+    "DEVICE_HELP",
     "STATE",
     "GLOBAL_FLAGS",
+    "device_setup",
     "err_console",
     "emit_json",
     "hoist_global_flags",
@@ -199,6 +201,24 @@ def _plain_progress(description: str) -> Callable[[int, int | None], None]:
                 last["pct"] = pct - pct % 10.0
 
     return update
+
+
+#: Help of ``--device`` (lut apply, grade, match).
+DEVICE_HELP = ("Where frames are graded (and --method model runs): cpu (default), cuda (an "
+               "NVIDIA GPU through PyTorch: gradecli[gpu]) or auto (cuda when a GPU is visible, "
+               "else cpu; says which).")
+
+
+def device_setup(device: str, encode=None):
+    """Resolve ``--device`` (and an NVENC ``--codec``) once, before any work, and print its
+    notes (e.g. what ``auto`` chose) once. Returns the pipeline's DeviceSetup; an unusable
+    device raises DeviceError (exit code 2)."""
+    from gradecli.pipeline.device import prepare_device
+
+    setup = prepare_device(device, encode)
+    for line in setup.notes:
+        note(line)
+    return setup
 
 
 def model_note(method: str | None) -> None:

@@ -7,8 +7,10 @@ from pathlib import Path
 import typer
 
 from gradecli.cli.common import (
+    DEVICE_HELP,
     STATE,
     Phases,
+    device_setup,
     emit_json,
     err_console,
     model_note,
@@ -75,10 +77,7 @@ def grade_cmd(
         "one means --match colour), model (the bundled style model; model-int8 for its "
         "quantised variant) (default auto).",
     ),
-    device: str = typer.Option(
-        None, "--device", metavar="DEVICE",
-        help="Where --method model runs: cpu (default), cuda or auto."
-    ),
+    device: str = typer.Option(None, "--device", metavar="DEVICE", help=DEVICE_HELP),
     strength: float = typer.Option(None, metavar="S",
                                    help="0..1: how far to move towards --ref (default 1)."),
     lut_out: Path = typer.Option(
@@ -90,7 +89,8 @@ def grade_cmd(
     no_cuts: bool = typer.Option(False, "--no-cuts", help="One LUT for the whole clip."),
     luts_only: bool = typer.Option(False, "--luts-only", help="Write the LUT(s) and recipe only."),
     codec: str = typer.Option(None, metavar="CODEC",
-                              help="Video codec: h264 (default), hevc, prores, ffv1."),
+                              help="Video codec: h264 (default), hevc, prores, ffv1, h264_nvenc, "
+                              "hevc_nvenc."),
     crf: int = typer.Option(None, metavar="N", help="Quality for h264/hevc, 0..51 (default 18)."),
     preset: str = typer.Option(None, metavar="NAME",
                                help="Encoder preset for h264/hevc (default medium)."),
@@ -151,7 +151,8 @@ def grade_cmd(
             adjust=adjust,
             options=replace(base, **{k: v for k, v in cli_opts.items() if v is not None}),
         )
-    req = replace(req, options=replace(req.options, luts_only=luts_only))
+    setup = device_setup(req.options.device, req.options.encode)
+    req = replace(req, options=replace(req.options, luts_only=luts_only, encode=setup.encode))
     from gradecli.pipeline.report import check_report
 
     report = check_report(report)
@@ -181,7 +182,8 @@ def grade_cmd(
         if not as_json:
             _show_result(res)
     if as_json:
-        emit_json({"command": "grade", "items": [r.to_dict() for r in results]})
+        emit_json({"command": "grade", "device": setup.to_dict(),
+                   "items": [r.to_dict() for r in results]})
 
 
 def _plan_outputs(inputs, from_file, output, name, preview, lut_out, report=None):

@@ -7,7 +7,15 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from gradecli.cli.common import STATE, emit_json, err_console, out_console, progress_bar
+from gradecli.cli.common import (
+    DEVICE_HELP,
+    STATE,
+    device_setup,
+    emit_json,
+    err_console,
+    out_console,
+    progress_bar,
+)
 
 app = typer.Typer(
     help="Apply, inspect, convert and fit LUTs (.cube, Hald CLUT .png).", no_args_is_help=True
@@ -38,9 +46,11 @@ def apply_cmd(
     ),
     interpolation: str = typer.Option("tetrahedral", metavar="NAME",
                                       help="tetrahedral or trilinear."),
-    codec: str = typer.Option("h264", metavar="CODEC", help="h264, hevc, prores, ffv1."),
+    codec: str = typer.Option("h264", metavar="CODEC", help="h264, hevc, prores, ffv1, "
+                              "h264_nvenc, hevc_nvenc (NVIDIA; libx264/libx265 when unusable)."),
     crf: int = typer.Option(18, metavar="N", help="Quality for h264/hevc, 0..51 (lower is "
                             "better)."),
+    device: str = typer.Option("cpu", "--device", metavar="DEVICE", help=DEVICE_HELP),
     preset: str = typer.Option("medium", metavar="NAME", help="Encoder preset for h264/hevc."),
     pix_fmt: str = typer.Option(
         None, "--pix-fmt", metavar="FMT",
@@ -74,6 +84,8 @@ def apply_cmd(
 
     options = EncodeOptions(codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt)
     lut_ops.check_interpolation(interpolation)
+    setup = device_setup(device, options)
+    options = setup.encode
     protect = check_strength(protect_skin)
     files = expand_inputs(inputs, from_file=from_file, stills=True)
     folder = (len(files) > 1 or len(inputs) > 1 or from_file is not None
@@ -93,16 +105,18 @@ def apply_cmd(
             res = lut_ops.apply_lut_file(item.input, table, item.output,
                                          interpolation=interpolation, encode=options,
                                          progress=update, overwrite=STATE.overwrite,
-                                         protect_skin=protect)
+                                         protect_skin=protect, device=setup.choice)
         results.append((item.input, res))
         if not as_json:
-            what = (f" ({res.frames} frames, {res.transcode.pix_fmt}, {codec})"
-                    if res.transcode is not None else "")
+            t = res.transcode
+            on = "" if t is None or t.device == "cpu" else f", graded on {t.device}"
+            what = (f" ({res.frames} frames, {t.pix_fmt}, {options.codec}{on})"
+                    if t is not None else "")
             verb = "skipped (exists)" if res.status == "skipped" else "wrote"
             if not STATE.quiet:
                 err_console.print(f"{verb} {res.output}{what}", markup=False)
     if as_json:
-        emit_json({"command": "lut apply", "lut": str(lut),
+        emit_json({"command": "lut apply", "lut": str(lut), "device": setup.to_dict(),
                    "items": [r.to_dict(src) for src, r in results]})
 
 

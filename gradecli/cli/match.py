@@ -11,8 +11,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from gradecli.cli.common import (
+    DEVICE_HELP,
     STATE,
     Phases,
+    device_setup,
     emit_json,
     err_console,
     model_note,
@@ -54,9 +56,7 @@ def match_cmd(
         "colour; auto with --match colour: idt towards a real clip or still, mkl towards an "
         "average; model: the bundled style model).",
     ),
-    device: str = typer.Option(
-        "cpu", "--device", metavar="DEVICE", help="Where --method model runs: cpu, cuda or auto."
-    ),
+    device: str = typer.Option("cpu", "--device", metavar="DEVICE", help=DEVICE_HELP),
     target: str = typer.Option(
         "average", metavar="TARGET",
         help="average, median, neutral (looks removed), first, brightest, hero:PATH, ref:IMAGE, "
@@ -89,7 +89,8 @@ def match_cmd(
         help="Adjustments applied after matching, to every clip alike, e.g. "
         "exposure=+0.3,saturation=-0.1 (see `gradecli looks --adjustments`).",
     ),
-    codec: str = typer.Option("h264", metavar="CODEC", help="h264, hevc, prores, ffv1."),
+    codec: str = typer.Option("h264", metavar="CODEC",
+                              help="h264, hevc, prores, ffv1, h264_nvenc, hevc_nvenc."),
     crf: int = typer.Option(18, metavar="N", help="Quality for h264/hevc, 0..51."),
     preset: str = typer.Option("medium", metavar="NAME", help="Encoder preset for h264/hevc."),
     report: Path = typer.Option(
@@ -123,6 +124,7 @@ def match_cmd(
 
     report = check_report(report)
     paths = expand_inputs(inputs or [], from_file=from_file)
+    setup = device_setup(device, EncodeOptions(codec=codec, crf=crf, preset=preset))
     opts = MatchOptions(
         method=method,
         match=match,
@@ -134,7 +136,7 @@ def match_cmd(
         luts_only=luts_only,
         jobs=jobs or default_jobs(),
         detect_cuts=not no_cuts,
-        encode=EncodeOptions(codec=codec, crf=crf, preset=preset),
+        encode=setup.encode,
         look=build_look(adjust=adjust).params if adjust else None,
         device=device,
         protect_skin=0.0 if protect_skin is None else protect_skin,
@@ -160,7 +162,8 @@ def match_cmd(
     if report is not None:
         _write_html_report(res, report, early)
     if as_json:
-        emit_json({"command": "match", "report": res.report, **res.to_dict()})
+        emit_json({"command": "match", "report": res.report, "device": setup.to_dict(),
+                   **res.to_dict()})
     else:
         _show_result(res)
     if not res.passed:

@@ -31,7 +31,8 @@ def segment_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Soft masks (0..1) of skin, sky and foliage for clips and stills, with an overlay sheet
-    to check them at a glance. Skin is keyed on the skin of the faces found in the clip.
+    to check them at a glance. Skin is keyed on the skin of the faces found in the clip (no
+    face: an empty skin mask); sky and foliage on colour, smoothness and position.
 
     Example: gradecli segment interview.mp4 -o masks/ --json
     """
@@ -59,6 +60,9 @@ def segment_cmd(
             cover = ", ".join(f"{c} {100 * v:.0f}%" for c, v in res.coverage.items())
             err_console.print(f"{p.name}: {res.status}; {res.frames} frame(s), {res.faces} "
                               f"face(s); coverage {cover or '-'}", markup=False)
+            if res.status == "written" and res.faces == 0 and opts.seg_model is None:
+                err_console.print(f"{p.name}: no face found, so the skin mask is empty (skin "
+                                  "is keyed on the faces' own skin)", markup=False)
     if as_json:
         emit_json({"command": "segment", "items": [r.to_dict() for r in results]})
     elif results and not STATE.quiet:

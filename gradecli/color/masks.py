@@ -5,14 +5,16 @@ Every mask is float32 (H, W) in 0..1 for a picture of R'G'B' code values 0..1 (s
 built from OpenCV box filters) guided by the picture's luma.
 
 - **skin**: a Gaussian colour model in (Cb, Cr) of 8-bit full-range BT.601 Y'CbCr, the space of
-  the published skin priors: by default the skin cluster of Chai & Ngan (1999), Cb 77..127 and
-  Cr 133..173, taken as mean +- 2 standard deviations; :func:`fit_skin_model` narrows it to the
-  skin of the faces a clip shows (and :func:`skin_probability` keys a picture with it, a soft
-  Mahalanobis key, luma gated away from black and clipped white).
-- **sky**: bright, blue to blue-grey or white, smooth (little texture), and connected to the top
-  of the picture.
-- **foliage**: yellow-green to green hues with some chroma, and textured (leaves and grass are;
-  a green wall or car is not).
+  the published skin priors. :func:`fit_skin_model` fits it, with a luma range, to the skin of
+  the faces a clip shows, and :func:`skin_probability` keys a picture with it (a soft
+  Mahalanobis key in a soft luma range). Colour alone cannot tell skin from wood, fur, sand or
+  hair of the same colour, so the pipeline keys skin only where faces seeded a model; the
+  published skin cluster of Chai & Ngan (1999), Cb 77..127 and Cr 133..173 (``PRIOR_SKIN``),
+  gated to CIELAB skin hues, is there for callers who want a key without faces.
+- **sky**: blue (navy at dusk to pale by day) or near-white, smooth, and connected to the top
+  of the picture; clouds where they touch it.
+- **foliage**: yellow-green to green hues with some chroma (a hue key: a green wall is keyed
+  too).
 
 Temporal smoothing of clips (an exponential average within a shot, reset at cuts) is
 :func:`smooth_in_time`.
@@ -48,16 +50,24 @@ _BT601 = np.array([[-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])  #
 
 @dataclass(frozen=True)
 class SkinModel:
-    """Skin colour as a 2-D Gaussian over (Cb, Cr) in 8-bit codes (BT.601, full range, of the
-    sRGB code values); ``faces``: how many faces it was fitted on (0 for the prior)."""
+    """Skin colour as a 2-D Gaussian over chroma and a luma range (Y' 0..1) it is keyed in;
+    ``faces``: how many faces it was fitted on. A fitted model's chroma is :func:`skin_chroma`
+    (hue degrees, log saturation per luma); the published prior (``faces`` 0) is in (Cb, Cr)
+    8-bit codes (BT.601 full range of the sRGB code values), as published."""
 
     mean: tuple[float, float]
     cov: tuple[tuple[float, float], tuple[float, float]]
     faces: int = 0
+    luma: tuple[float, float] = (0.05, 0.99)
+    #: One model per distinct face (people and lights differ); a pixel is skin when it fits
+    #: any of them. Empty: this model alone.
+    parts: tuple[SkinModel, ...] = ()
 
     def mahalanobis(self, cbcr: np.ndarray) -> np.ndarray:
-        """Mahalanobis distance of (..., 2) Cb, Cr codes from the model."""
+        """Mahalanobis distance of (..., 2) chroma (see the class) from the model."""
         d = cbcr - np.asarray(self.mean, np.float32)
+        if self.faces:  # hue angles wrap
+            d[..., 0] = (d[..., 0] + 180.0) % 360.0 - 180.0
         inv = np.linalg.inv(np.asarray(self.cov, np.float64)).astype(np.float32)
         q = d[..., 0] ** 2 * inv[0, 0] + 2 * d[..., 0] * d[..., 1] * inv[0, 1] \
             + d[..., 1] ** 2 * inv[1, 1]
@@ -65,7 +75,8 @@ class SkinModel:
 
     def to_dict(self) -> dict:
         return {"mean": [round(v, 2) for v in self.mean],
-                "cov": [[round(v, 2) for v in row] for row in self.cov], "faces": self.faces}
+                "cov": [[round(v, 2) for v in row] for row in self.cov], "faces": self.faces,
+                "luma": [round(v, 3) for v in self.luma], "parts": len(self.parts)}
 
 
 #: Chai & Ngan (1999), "Face segmentation using skin-color map in videophone applications", IEEE
@@ -75,13 +86,18 @@ PRIOR_SKIN = SkinModel((102.0, 153.0), ((12.5**2, 0.0), (0.0, 10.0**2)))
 #: A face's own skin varies less than all the skin of a clip (shading, hands, other people):
 #: the fitted covariance is widened by this factor (in standard deviations) and kept above a
 #: floor of _MIN_STD codes.
-_WIDEN = 1.6
-_MIN_STD = 4.0
-#: Pixels of a face box farther than this from the prior (Mahalanobis) are not skin (eyes,
-#: hair, background at the box's edges).
-_FACE_GATE = 3.0
-#: Weight of the prior against the faces' pixels: as many "pixels" as this.
-_PRIOR_WEIGHT = 200.0
+_WIDEN = 1.5
+_MIN_STD = np.array([3.0, 0.08])  # degrees of hue, log saturation
+#: Face-box pixels farther than this many robust standard deviations from the box's median
+#: chroma are not skin (eyes, brows, lips, hair and background at the box's edges).
+_FACE_GATE = 2.5
+#: The luma range keyed: from this share of the faces' 5th percentile (shadowed skin, necks)
+#: to this share of their 95th (highlights, paler hands) plus 0.05.
+_LUMA_LO, _LUMA_HI = 0.45, 1.25
+#: At most this many faces' models are kept (the largest faces first).
+_MAX_PARTS = 6
+#: Added to luma before chroma is divided by it (keeps the near-blacks' noise from exploding).
+_LUMA_FLOOR = 0.1
 #: Soft key on the Mahalanobis distance: 1 inside _KEY_IN, 0 beyond _KEY_OUT.
 _KEY_IN, _KEY_OUT = 2.0, 3.2
 
@@ -92,36 +108,76 @@ def ycbcr_chroma(rgb: np.ndarray) -> np.ndarray:
     return x @ (255.0 * _BT601.T).astype(np.float32) + 128.0
 
 
+def skin_chroma(rgb: np.ndarray) -> np.ndarray:
+    """The chroma a fitted skin model keys (..., 2): the hue angle (degrees, 0..360) of
+    (Cb, Cr) about neutral (8-bit codes, BT.601 full range) and the log of their saturation
+    divided by luma (Y' 0..1, plus _LUMA_FLOOR).
+
+    Skin has a narrow hue and a moderate saturation for its lightness that holds across shading
+    (a face's shadowed and lit sides share them); hair, wood and fur of a similar colour differ
+    in hue by 10..20 degrees or carry more saturation for their lightness, and a warm grey wall
+    carries much less."""
+    x = np.asarray(rgb, np.float32)
+    d = x @ (255.0 * _BT601.T).astype(np.float32)
+    hue = np.degrees(np.arctan2(d[..., 1], d[..., 0])) % 360.0
+    sat = np.hypot(d[..., 0], d[..., 1]) / (_luma(x) + _LUMA_FLOOR)
+    return np.stack([hue, np.log(sat + 1.0)], axis=-1).astype(np.float32)
+
+
 def _luma(rgb: np.ndarray) -> np.ndarray:
     return np.asarray(rgb, np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
 
 
-def fit_skin_model(face_pixels: list[np.ndarray], prior: SkinModel = PRIOR_SKIN) -> SkinModel:
-    """The skin model of the faces whose inner pixels ((N, 3) R'G'B' 0..1 each) are given: their
-    Cb, Cr Gaussian (gated by the prior, trimmed, widened), blended with the prior by the
-    number of pixels. No pixels: the prior."""
-    pix = [np.asarray(p, np.float32).reshape(-1, 3) for p in face_pixels if np.size(p)]
-    if not pix:
-        return prior
-    cbcr = ycbcr_chroma(np.concatenate(pix))
-    y = _luma(np.concatenate(pix))
-    keep = (prior.mahalanobis(cbcr) < _FACE_GATE) & (y > 0.08) & (y < 0.97)
-    cbcr = cbcr[keep]
-    if len(cbcr) < 50:
-        return prior
-    # Trim the farthest 10 % from the median (glasses, lips, shadows at the edges).
-    med = np.median(cbcr, axis=0)
-    dist = np.linalg.norm(cbcr - med, axis=1)
-    cbcr = cbcr[dist <= np.percentile(dist, 90)]
-    mean = cbcr.mean(axis=0).astype(np.float64)
-    cov = np.cov(cbcr.T).astype(np.float64) * _WIDEN**2
-    cov += np.eye(2) * _MIN_STD**2
-    w = len(cbcr) / (len(cbcr) + _PRIOR_WEIGHT)
-    mean = w * mean + (1.0 - w) * np.asarray(prior.mean)
-    cov = w * cov + (1.0 - w) * np.asarray(prior.cov)
-    return SkinModel((float(mean[0]), float(mean[1])),
+def _fit_part(pixels: np.ndarray, faces: int) -> SkinModel | None:
+    """One skin model from face pixels (N, 3) R'G'B' 0..1: a Gaussian over :func:`skin_chroma`
+    of the pixels near their median (robust spread; eyes, brows, lips, hair and background
+    at the box's edges fall outside), widened, and their luma range. None below 50 pixels."""
+    y = _luma(pixels)
+    keep = (y > 0.04) & (y < 0.97)
+    chroma = skin_chroma(pixels[keep]).astype(np.float64)
+    y = y[keep]
+    if len(chroma) < 50:
+        return None
+    med = np.median(chroma, axis=0)
+    chroma[:, 0] = med[0] + (chroma[:, 0] - med[0] + 180.0) % 360.0 - 180.0  # unwrap hues
+    dev = np.abs(chroma - med)
+    spread = np.maximum(1.4826 * np.median(dev, axis=0), _MIN_STD)
+    near = np.all(dev <= _FACE_GATE * spread, axis=1)
+    chroma, y = chroma[near], y[near]
+    if len(chroma) < 50:
+        return None
+    mean = chroma.mean(axis=0)
+    cov = np.cov(chroma.T) * _WIDEN**2 + np.diag(_MIN_STD**2)
+    lo, hi = np.percentile(y, [5, 95])
+    luma = (max(0.03, _LUMA_LO * float(lo)), min(0.995, _LUMA_HI * float(hi) + 0.05))
+    return SkinModel((float(mean[0] % 360.0), float(mean[1])),
                      ((float(cov[0, 0]), float(cov[0, 1])), (float(cov[1, 0]), float(cov[1, 1]))),
-                     len(face_pixels))
+                     faces, luma)
+
+
+def _same(a: SkinModel, b: SkinModel) -> bool:
+    """Whether two parts key nearly the same colours (means within one standard deviation)."""
+    return bool(a.mahalanobis(np.asarray(b.mean, np.float32)[None])[0] < 1.0
+                and b.mahalanobis(np.asarray(a.mean, np.float32)[None])[0] < 1.0)
+
+
+def fit_skin_model(face_pixels: list[np.ndarray]) -> SkinModel | None:
+    """The skin model of the faces whose inner pixels ((N, 3) R'G'B' 0..1 each) are given: one
+    part per distinct face (:func:`_fit_part`; at most _MAX_PARTS, the largest faces first),
+    so several people and lights are each keyed as they are. None when no face gives one."""
+    pix = sorted((np.asarray(p, np.float32).reshape(-1, 3) for p in face_pixels if np.size(p)),
+                 key=len, reverse=True)
+    parts: list[SkinModel] = []
+    for px in pix:
+        part = _fit_part(px, 1)
+        if part is not None and not any(_same(part, q) for q in parts):
+            parts.append(part)
+        if len(parts) == _MAX_PARTS:
+            break
+    if not parts:
+        return None
+    whole = _fit_part(np.concatenate(pix), len(pix)) or parts[0]
+    return SkinModel(whole.mean, whole.cov, len(pix), whole.luma, tuple(parts))
 
 
 def _ramp(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -157,36 +213,60 @@ def _local_std(x: np.ndarray, radius: int) -> np.ndarray:
     return np.sqrt(np.maximum(cv2.blur(x * x, size) - m * m, 0.0))
 
 
-def skin_probability(rgb: np.ndarray, model: SkinModel = PRIOR_SKIN,
+def skin_probability(rgb: np.ndarray, model: SkinModel | None = PRIOR_SKIN,
                      refine: bool = True) -> np.ndarray:
-    """Skin mask (H, W) 0..1 of a picture (H, W, 3) R'G'B' 0..1 under ``model``."""
+    """Skin mask (H, W) 0..1 of a picture (H, W, 3) R'G'B' 0..1 under ``model``; all zero when
+    ``model`` is None (no face seeded one). The published prior (``faces`` 0) is also gated to
+    CIELAB hues of skin (about 20..85 degrees) with some chroma; a model fitted on faces keys
+    their colour as it is, whatever the light."""
     x = _check(rgb)
-    key = _ramp(model.mahalanobis(ycbcr_chroma(x)), _KEY_OUT, _KEY_IN)
+    if model is None:
+        return np.zeros(x.shape[:2], np.float32)
+    chroma = skin_chroma(x) if model.faces else ycbcr_chroma(x)
     y = _luma(x)
-    lch = lab_to_lch(rgb_to_lab(x.astype(np.float64), "srgb")).astype(np.float32)
-    C, h = lch[..., 1], lch[..., 2]
-    # Skin is never grey, nor beyond the reds and yellows: CIELAB hue about 20..85 degrees, and
-    # some chroma (pale skin about 10, deep skin about 15..35).
-    hue = _ramp(np.abs(((h - 52.0) + 180.0) % 360.0 - 180.0), 45.0, 30.0)
-    chroma = _ramp(C, 5.0, 9.0) * _ramp(C, 60.0, 48.0)
-    p = key * hue * chroma * _ramp(y, 0.05, 0.12) * _ramp(y, 0.99, 0.93)
+    p = np.zeros(x.shape[:2], np.float32)
+    for part in model.parts or (model,):
+        lo, hi = part.luma
+        key = _ramp(part.mahalanobis(chroma), _KEY_OUT, _KEY_IN)
+        np.maximum(p, key * _ramp(y, 0.6 * lo, lo) * _ramp(y, min(1.0, hi + 0.03), hi), out=p)
+    if model.faces == 0:
+        lch = lab_to_lch(rgb_to_lab(x.astype(np.float64), "srgb")).astype(np.float32)
+        C, h = lch[..., 1], lch[..., 2]
+        p *= _ramp(np.abs(((h - 52.0) + 180.0) % 360.0 - 180.0), 45.0, 30.0)
+        p *= _ramp(C, 5.0, 9.0) * _ramp(C, 60.0, 48.0)
     return guided_filter(p, y, _radius(x.shape)) if refine else p
 
 
 def sky_probability(rgb: np.ndarray, refine: bool = True) -> np.ndarray:
-    """Sky mask (H, W) 0..1: bright, blue to blue-grey or white, smooth, connected to the top."""
+    """Sky mask (H, W) 0..1: blue (from a dusk's navy to a pale day sky) or near-white and
+    smooth, connected to the top of the picture; clouds (bright, low chroma, textured) where
+    they touch such a sky."""
     x = _check(rgb)
     lch = lab_to_lch(rgb_to_lab(x.astype(np.float64), "srgb")).astype(np.float32)
     L, C, h = lch[..., 0], lch[..., 1], lch[..., 2]
-    blue = _ramp(np.abs(((h - 245.0) + 180.0) % 360.0 - 180.0), 70.0, 45.0) * _ramp(C, 4.0, 10.0)
-    grey = _ramp(C, 16.0, 8.0) * _ramp(L, 60.0, 75.0)
-    colour = np.maximum(blue, 0.85 * grey)
-    bright = _ramp(L, 15.0, 30.0)  # dusk skies are dark blue; the top-connected test decides
+    blue = _ramp(np.abs(((h - 255.0) + 180.0) % 360.0 - 180.0), 70.0, 45.0) * _ramp(C, 6.0, 12.0)
     r = _radius(x.shape)
-    smooth = _ramp(_local_std(L, r), 6.0, 2.0)
-    p = colour * bright * smooth
-    p = p * _top_connected(p > 0.35, x.shape)
+    std = _local_std(L, r)
+    # Skies are smooth; a dusk sky is dark (L* ~20) but then clearly blue. An overcast or hazy
+    # sky is pale and nearly flat; grey metal, walls and snow are darker or carry texture, so
+    # the grey term asks more of both than the blue one.
+    blue = blue * _ramp(L, 10.0, 20.0) * _ramp(std, 6.0, 2.0)
+    grey = _ramp(C, 12.0, 6.0) * _ramp(L, 68.0, 80.0) * _ramp(std, 2.0, 0.8)
+    core = np.maximum(blue, 0.8 * grey) * _top_connected(np.maximum(blue, 0.8 * grey) > 0.35,
+                                                          x.shape)
+    cloud = _ramp(L, 55.0, 70.0) * _ramp(C, 30.0, 20.0) * _ramp(std, 16.0, 10.0)
+    grown = _connected_to(core > 0.35, (core > 0.35) | (cloud > 0.5), x.shape)
+    p = np.maximum(core, cloud * grown)
     return guided_filter(p, _luma(x), r) if refine else p
+
+
+def _connected_to(seed: np.ndarray, region: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """1 on the connected regions of ``region`` that hold a pixel of ``seed``, else 0."""
+    n, labels = cv2.connectedComponents(region.astype(np.uint8), connectivity=8)
+    keep = np.zeros(n, bool)
+    keep[np.unique(labels[seed & region])] = True
+    keep[0] = False
+    return keep[labels].astype(np.float32)
 
 
 def _top_connected(seed: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -205,24 +285,26 @@ def _top_connected(seed: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def foliage_probability(rgb: np.ndarray, refine: bool = True) -> np.ndarray:
-    """Foliage mask (H, W) 0..1: yellow-green to green hues with chroma, and textured."""
+    """Foliage mask (H, W) 0..1: yellow-green to green hues (CIELAB about 85..175 degrees,
+    fully 100..160) with some chroma, neither near black nor near white. Sharp or out of
+    focus, leaves and grass are keyed alike; so are green things that are not plants (a green
+    wall, car or neon), which colour alone cannot tell apart."""
     x = _check(rgb)
     lch = lab_to_lch(rgb_to_lab(x.astype(np.float64), "srgb")).astype(np.float32)
     L, C, h = lch[..., 0], lch[..., 1], lch[..., 2]
-    hue = _ramp(np.abs(h - 130.0), 50.0, 30.0)  # about 95..165 degrees
-    # Leaves and grass have some chroma, never a neon's (CIELAB C* above 55 or so).
-    chroma = _ramp(C, 6.0, 14.0) * _ramp(C, 65.0, 50.0)
+    hue = _ramp(np.abs(h - 130.0), 45.0, 30.0)
+    chroma = _ramp(C, 8.0, 14.0)
     light = _ramp(L, 6.0, 14.0) * _ramp(L, 95.0, 85.0)
-    r = _radius(x.shape)
-    texture = _ramp(_local_std(L, r), 1.5, 4.0)
-    p = hue * chroma * light * texture
-    return guided_filter(p, _luma(x), r) if refine else p
+    p = hue * chroma * light
+    return guided_filter(p, _luma(x), _radius(x.shape)) if refine else p
 
 
-def masks_for(rgb: np.ndarray, skin: SkinModel = PRIOR_SKIN) -> dict[str, np.ndarray]:
-    """All three masks of a picture: class name -> (H, W) float32 0..1."""
-    return {"skin": skin_probability(rgb, skin), "sky": sky_probability(rgb),
-            "foliage": foliage_probability(rgb)}
+def masks_for(rgb: np.ndarray, skin: SkinModel | None = PRIOR_SKIN) -> dict[str, np.ndarray]:
+    """All three masks of a picture: class name -> (H, W) float32 0..1. Foliage is not keyed
+    where the sky is (pale yellow-green clouds of a warm grade)."""
+    sky = sky_probability(rgb)
+    return {"skin": skin_probability(rgb, skin), "sky": sky,
+            "foliage": foliage_probability(rgb) * (1.0 - sky)}
 
 
 def smooth_in_time(previous: np.ndarray | None, current: np.ndarray, weight: float = 0.5,

@@ -1,14 +1,19 @@
 """Stream a video through a colour transform: decode -> grade -> encode, overlapped in threads.
 
 A decode thread feeds a bounded queue; frames are graded on a small thread pool (numpy releases
-the GIL); the calling thread encodes and muxes in order. Memory is bounded by the queue sizes, not
-by the clip's length. Errors in any thread are re-raised on the calling thread, and the output is
-written to a temporary file that is only renamed into place once everything succeeded.
+the GIL); the calling thread encodes and muxes in order. With a torch device (``device="cuda"``,
+or "auto" where a GPU is visible; see :mod:`gradecli.engine.device`) frames are graded in
+batches of ``batch`` by the torch kernels on one grading thread instead
+(:mod:`gradecli.engine.torch_batch`), each frame with its own shot's LUT. Memory is bounded
+by the queue sizes, not by the clip's length. Errors in any thread are re-raised on the calling
+thread, and the output is written to a temporary file that is only renamed into place once
+everything succeeded.
 """
 
 from __future__ import annotations
 
 import bisect
+import collections
 import os
 import queue
 import threading
@@ -17,8 +22,16 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from gradecli.color.lut import Lut
 from gradecli.color.ycbcr import YCbCrSpec
-from gradecli.engine.kernels import ColorFunction, FloatKernel, Yuv8TableKernel, make_kernel
+from gradecli.engine.device import DeviceChoice, resolve_device
+from gradecli.engine.kernels import (
+    ColorFunction,
+    FloatKernel,
+    LutGrade,
+    Yuv8TableKernel,
+    make_kernel,
+)
 from gradecli.errors import VideoError
 from gradecli.io.video import (
     EncodeOptions,
@@ -54,6 +67,8 @@ class TranscodeResult:
     pix_fmt: str
     out_spec: YCbCrSpec
     kernel: str
+    #: Where frames were graded: "cpu" (numpy/C kernels), "cuda" or "torch-cpu" (torch kernels).
+    device: str = "cpu"
 
 
 def _put(q: queue.Queue, item: object, stop: threading.Event) -> bool:
@@ -107,6 +122,21 @@ def _copy_bars(src: list, dst: list, bars: tuple[int, int, int, int], layout) ->
             b[:, w - rgt :] = a[:, w - rgt :]
 
 
+def _lut_schedule(schedule: Sequence[tuple[int, ColorFunction]]
+                  ) -> list[tuple[int, tuple[Lut, str]]] | None:
+    """The schedule as (start, (Lut, interpolation)) when every entry is a LUT (what the torch
+    kernels grade), else None (any other colour function, e.g. skin protection)."""
+    luts = []
+    for start, fn in schedule:
+        if isinstance(fn, LutGrade) and fn.interpolation in ("tetrahedral", "trilinear"):
+            luts.append((start, (fn.lut, fn.interpolation)))
+        elif isinstance(fn, Lut):
+            luts.append((start, (fn, "tetrahedral")))
+        else:
+            return None
+    return luts
+
+
 def transcode(
     src: str | os.PathLike,
     dst: str | os.PathLike,
@@ -117,6 +147,8 @@ def transcode(
     workers: int | None = None,
     queue_size: int = 8,
     keep_bars: tuple[int, int, int, int] = (0, 0, 0, 0),
+    device: str | DeviceChoice = "cpu",
+    batch: int = 8,
 ) -> TranscodeResult:
     """Grade every frame of ``src`` with ``fn`` (R'G'B' 0..1 -> R'G'B') and write ``dst``.
 
@@ -126,9 +158,15 @@ def transcode(
     Audio streams are copied; frame rate, time stamps, rotation and colour tags are kept.
     ``keep_bars`` (top, bottom, left, right pixels) are letterbox/pillarbox bars copied from the
     source unchanged (a grade fitted to the picture would otherwise tint them).
-    Raises BadInputError/VideoError; on any error (or Ctrl-C) no file is left at ``dst``.
+    ``device``: "cpu" (default: the numpy/C kernels), "cuda", "auto" or a resolved
+    :class:`DeviceChoice`; with a torch device, LUT schedules of planar Y'CbCr video are graded
+    by the torch kernels in batches of ``batch`` frames (other colour functions, e.g. skin
+    protection, and RGB sources stay on the CPU kernels: the result's ``device`` says which).
+    Raises BadInputError/VideoError (DeviceError for an unusable ``device``); on any error (or
+    Ctrl-C) no file is left at ``dst``.
     """
     options = options or EncodeOptions()
+    choice = resolve_device(device)
     dst = Path(dst)
     workers = workers or min(2, os.cpu_count() or 1)
     with InputVideo(src) as inp:
@@ -165,6 +203,16 @@ def transcode(
                         del kernels[old]  # frames are graded nearly in order: free old tables
                 return k
 
+        luts = _lut_schedule(schedule) if choice.uses_torch else None
+        if luts is not None and in_layout is not None:
+            from gradecli.engine.torch_batch import TorchGrader
+
+            grader = TorchGrader(luts, in_spec, in_layout, out_spec, out_layout,
+                                 choice.torch_device)
+            out = OutputVideo(dst, inp, options, out_spec, out_fmt)
+            frames = _run_batched(inp, out, grader, keep_bars, progress, queue_size, batch)
+            return TranscodeResult(dst, frames, out_fmt, out_spec, grader.kernel_name,
+                                   choice.name)
         kernel = kernel_for(0)
         out = OutputVideo(dst, inp, options, out_spec, out_fmt)
         stop = threading.Event()
@@ -236,3 +284,89 @@ def transcode(
             stop.set()
             decoder.join(timeout=5)
     return TranscodeResult(dst, frames, out_fmt, out_spec, type(kernel).__name__)
+
+
+def _run_batched(inp: InputVideo, out: OutputVideo, grader, keep_bars: tuple[int, int, int, int],
+                 progress: ProgressFn | None, queue_size: int, batch: int) -> int:
+    """Decode (thread) -> batches of ``batch`` frames graded by ``grader`` (a TorchGrader, on
+    one grading thread) -> encode in order (this thread); returns the frames written.
+
+    One batch is graded while the next is gathered and the previous one encoded. Packets to
+    copy (audio) that arrive while a batch is gathered are muxed right after its frames."""
+    info = inp.info
+    in_layout, out_layout = grader.in_layout, grader.out_layout
+    full_range = grader.out_spec.full_range
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    q: queue.Queue = queue.Queue(maxsize=queue_size)
+    decoder = threading.Thread(target=_decode_thread, args=(inp.items(), q, stop, errors),
+                               daemon=True, name="gradecli-decode")
+    pending: collections.deque = collections.deque()  # batch Futures and packets, in order
+    done = 0
+
+    def grade(sources: list, indices: list[int]) -> list:
+        graded = grader.grade([frame_planes(f, in_layout) for f in sources], indices)
+        frames = []
+        for src, planes in zip(sources, graded, strict=True):
+            new = new_frame(planes, out_layout, info.width, info.height)
+            if any(keep_bars) and in_layout == out_layout:
+                _copy_bars(frame_planes(src, in_layout), frame_planes(new, out_layout),
+                           keep_bars, out_layout)
+            frames.append(stamp_like(new, src, full_range))
+        return frames
+
+    def drain(limit: int) -> None:
+        nonlocal done
+        while pending and (not isinstance(pending[0], Future)
+                           or sum(isinstance(p, Future) for p in pending) > limit):
+            item = pending.popleft()
+            if not isinstance(item, Future):
+                out.mux_copy(item)
+                continue
+            for frame in item.result():
+                out.encode(frame)
+                done += 1
+                if progress:
+                    progress(done, _expected_frames(inp, done))
+
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradecli-grade") as pool:
+            decoder.start()
+            gathered: list = []
+            held: list = []
+            index = 0
+
+            def submit() -> None:
+                if gathered:
+                    pending.append(pool.submit(grade, list(gathered),
+                                               list(range(index - len(gathered), index))))
+                    gathered.clear()
+                pending.extend(held)
+                held.clear()
+
+            while True:
+                item = q.get()
+                if item is _END:
+                    break
+                if is_video_frame(item):
+                    gathered.append(item)
+                    index += 1
+                    if len(gathered) >= batch:
+                        submit()
+                else:
+                    (held if gathered else pending).append(item)
+                drain(1)
+            submit()
+            if errors:
+                raise errors[0]
+            drain(0)
+        inp.check_complete()
+        out.commit()
+    except BaseException:
+        stop.set()
+        out.abort()
+        raise
+    finally:
+        stop.set()
+        decoder.join(timeout=5)
+    return done

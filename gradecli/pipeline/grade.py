@@ -475,7 +475,8 @@ def _grade_clip(src_p, out, render, opts, look, target, method, lut_base, commen
     if render:
         fns = [(start, _graded(lut, opts, skin)) for start, lut in schedule]
         update = progress(f"rendering {src_p.name}", info.frame_count) if progress else None
-        transcode(src_p, out, fns, opts.encode, progress=update, keep_bars=bars)
+        transcode(src_p, out, fns, opts.encode, progress=update, keep_bars=bars,
+                  device=opts.device)
         output = str(out)
     fps = float(info.frame_rate) or 25.0
     starts = [start / fps for start, _ in schedule]

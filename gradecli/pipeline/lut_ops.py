@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from gradecli.color.lut import Lut
+from gradecli.engine.device import DeviceChoice
 from gradecli.engine.kernels import LutGrade
 from gradecli.engine.transcode import ProgressFn, TranscodeResult, transcode
 from gradecli.errors import BadInputError
@@ -136,10 +137,12 @@ def apply_lut_file(
     progress: ProgressFn | None = None,
     overwrite: str = "yes",
     protect_skin: float = 0.0,
+    device: str | DeviceChoice = "cpu",
 ) -> ApplyResult:
     """Grade a clip or still with a LUT (a :class:`Lut` or a LUT file) and write ``dst``.
     ``overwrite``: what to do when ``dst`` exists (gradecli.pipeline.batch.output_exists);
-    ``protect_skin`` 0..1: keep that much of the skin the faces in ``src`` show (0: off)."""
+    ``protect_skin`` 0..1: keep that much of the skin the faces in ``src`` show (0: off);
+    ``device``: where video frames are graded (cpu, cuda, auto; stills: on the CPU)."""
     src_p = check_input(src)
     inputs = [src_p]
     if not isinstance(lut, Lut):
@@ -156,7 +159,7 @@ def apply_lut_file(
         img = read_image(src_p)
         write_image(dst_p, fn(img.rgb), bit_depth=img.bit_depth, alpha=img.alpha)
         return ApplyResult(dst_p, "image", 1)
-    res = transcode(src_p, dst_p, fn, encode, progress=progress)
+    res = transcode(src_p, dst_p, fn, encode, progress=progress, device=device)
     return ApplyResult(dst_p, "video", res.frames, res)
 
 

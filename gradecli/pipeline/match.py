@@ -407,7 +407,8 @@ def grade_analyses(
             if not opts.luts_only and str(a.path) not in skip_render:
                 skin = _skin_for(a.path, opts, on_clip)
                 jobs.append(RenderJob(str(a.path), str(dst), tuple(written), opts.encode,
-                                      a.bars, opts.interpolation, skin, opts.protect_skin))
+                                      a.bars, opts.interpolation, skin, opts.protect_skin,
+                                      opts.device))
 
     def done(job: RenderJob, err: str | None) -> None:
         if err:

@@ -52,7 +52,8 @@ class MatchOptions:
     contrast: float = 0.5
     #: A parametric look applied after the transfer (``--adjust``), or None.
     look: GradeParams | None = None
-    #: Where the style model runs (``--method model``): cpu, cuda or auto.
+    #: Where frames are graded (the torch kernels on a CUDA GPU) and the style model runs
+    #: (``--method model``): cpu, cuda or auto (gradecli.engine.device).
     device: str = "cpu"
     #: ``--protect-skin``: how much of the skin of the faces a clip shows to keep, 0..1 (0 off).
     protect_skin: float = 0.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ class RenderJob:
     #: ``--protect-skin``: the clip's skin model (None: no protection) and the strength 0..1.
     skin: SkinModel | None = None
     protect_skin: float = 0.0
+    #: ``--device`` (cpu, cuda, auto): where the frames are graded.
+    device: str = "cpu"
 
     def run(self, progress=None) -> str | None:
         """Render; returns None on success, else the error's message."""
@@ -48,7 +51,7 @@ class RenderJob:
             schedule = [(start, LutGrade(lut, self.interpolation)) for start, lut in self.luts]
         try:
             transcode(self.src, self.dst, schedule, self.encode, progress=progress,
-                      keep_bars=self.bars)
+                      keep_bars=self.bars, device=self.device)
             return None
         except GradeError as e:
             return str(e)
@@ -66,7 +69,10 @@ def render_all(jobs: list[RenderJob], workers: int, phase: PhaseFn | None = None
     if workers > 1 and len(jobs) > 1:
         if phase is not None:
             phase(f"rendering {len(jobs)} clips, {min(workers, len(jobs))} at a time", None)
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+        # CUDA cannot be used in a forked child of a process that touched it: spawn then.
+        ctx = (multiprocessing.get_context("spawn")
+               if any(j.device != "cpu" for j in jobs) else None)
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as pool:
             errors = list(pool.map(_run, jobs))
     else:
         errors = []

@@ -1,18 +1,22 @@
 """`segment`: soft masks of skin, sky and foliage for stills and clips, and the skin model that
 ``--protect-skin`` uses.
 
-For a clip: cuts are found by match's analysis pass; a per-clip skin colour model is seeded by
-the faces OpenCV's cascade finds in a few frames (gradecli.io.faces; without faces, the
-published prior of gradecli.color.masks); then ``rate`` frames a second are masked, smoothed in
-time within a shot (reset at cuts) and written: ``DIR/<clip>/<class>/<frame>.png`` (8- or
-16-bit grey) or ``DIR/<clip>.<class>.mkv`` (lossless FFV1 grey, one frame per masked frame),
-plus ``DIR/<clip>.overlay.png``: a few frames with the masks tinted over them. For a still:
-``DIR/<still>.<class>.png`` and ``DIR/<still>.overlay.png``. A user's own network
-(``--seg-model``, gradecli.models.segnet) replaces the colour and texture masks.
+For a clip: cuts are found by match's analysis pass; each shot's skin colour model is seeded by
+the faces OpenCV's cascades find in a few of its frames (gradecli.io.faces; a shot without
+faces takes the model of all the clip's faces; a clip without faces has no skin model and an
+empty skin mask: colour alone would key wood, fur and sand). ``--protect-skin`` uses one model
+per clip (:func:`clip_skin_model`, faces from frames spread over it). Then ``rate`` frames a
+second are masked, smoothed in time within a shot (reset at cuts) and written:
+``DIR/<clip>/<class>/<frame>.png`` (8- or 16-bit grey) or ``DIR/<clip>.<class>.mkv``
+(lossless FFV1 grey, one frame per masked frame), plus ``DIR/<clip>.overlay.png``: a few
+frames with the masks tinted over them. For a still: ``DIR/<still>.<class>.png`` and
+``DIR/<still>.overlay.png``. A user's own network (``--seg-model``,
+gradecli.models.segnet) replaces the colour and texture masks.
 """
 
 from __future__ import annotations
 
+import bisect
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +28,6 @@ import numpy as np
 
 from gradecli.color.masks import (
     CLASSES,
-    PRIOR_SKIN,
     SkinModel,
     fit_skin_model,
     masks_for,
@@ -42,7 +45,11 @@ __all__ = ["SegmentOptions", "SegmentResult", "clip_skin_model", "segment_file"]
 #: Masks are computed at most this many pixels on the long side, then resized to the picture.
 WORK_SIDE = 480
 #: Frames a clip's skin model is seeded from (spread over the clip).
-SEED_FRAMES = (0.1, 0.25, 0.4, 0.55, 0.7, 0.85)
+SEED_FRAMES = tuple((i + 0.5) / 10 for i in range(10))
+#: Frames per shot a clip's per-shot skin models are seeded from (segment).
+SHOT_SEEDS = 4
+#: Where in a clip the overlay sheet's frames are taken (fractions of its length).
+OVERLAY_AT = (0.1, 0.37, 0.63, 0.9)
 _TINTS = {"skin": (1.0, 0.55, 0.1), "sky": (0.1, 0.45, 1.0), "foliage": (0.2, 0.9, 0.2)}
 
 
@@ -98,17 +105,41 @@ def _work(rgb: np.ndarray) -> np.ndarray:
                       interpolation=cv2.INTER_AREA)
 
 
-def skin_model_of(pictures: list[np.ndarray]) -> tuple[SkinModel, int]:
-    """The skin model seeded by the faces in ``pictures`` (H, W, 3) 0..1, and their number."""
+def skin_model_of(pictures: list[np.ndarray]) -> tuple[SkinModel | None, int]:
+    """The skin model seeded by the faces in ``pictures`` (H, W, 3) 0..1 (None without
+    faces), and how many faces seeded it."""
     pixels = []
     for pic in pictures:
         for face in detect_faces(pic):
             pixels.append(np.asarray(pic, np.float32)[inner_region(face)])
-    return (fit_skin_model(pixels), len(pixels)) if pixels else (PRIOR_SKIN, 0)
+    model = fit_skin_model(pixels)
+    return (model, len(pixels)) if model is not None else (None, 0)
 
 
-def clip_skin_model(path: str | os.PathLike) -> tuple[SkinModel, int]:
-    """A clip's (or still's) skin model and how many faces seeded it."""
+def shot_skin_models(path: Path, frames: int, cuts: list[int]
+                     ) -> tuple[list[SkinModel | None], int]:
+    """One skin model per shot of a clip (shots split at ``cuts``, frame indices), each seeded
+    by the faces in SHOT_SEEDS frames of its own (light and people change at a cut); a shot
+    where no face is found takes the model of all the clip's faces (None: none anywhere).
+    Returns the models and how many faces were found."""
+    bounds = [0, *[c for c in cuts if 0 < c < frames], max(frames, 1)]
+    shots = list(zip(bounds[:-1], bounds[1:], strict=True))
+    last = max(1, frames - 1)
+    wanted = [min(1.0, (a + (i + 0.5) * (b - a) / SHOT_SEEDS) / last)
+              for a, b in shots for i in range(SHOT_SEEDS)]
+    _, got = read_frames_at(path, wanted)
+    pixels: list[list[np.ndarray]] = [[] for _ in shots]
+    for index, _, rgb in got:
+        k = min(len(shots) - 1, max(0, bisect.bisect_right(bounds, index) - 1))
+        for face in detect_faces(rgb):
+            pixels[k].append(np.asarray(rgb, np.float32)[inner_region(face)])
+    everyone = fit_skin_model([px for ps in pixels for px in ps])
+    models = [(fit_skin_model(ps) if ps else None) or everyone for ps in pixels]
+    return models, sum(len(ps) for ps in pixels)
+
+
+def clip_skin_model(path: str | os.PathLike) -> tuple[SkinModel | None, int]:
+    """A clip's (or still's) skin model (None: no face found) and how many faces seeded it."""
     p = Path(path)
     if is_image_path(p):
         return skin_model_of([read_image(p).rgb])
@@ -116,7 +147,7 @@ def clip_skin_model(path: str | os.PathLike) -> tuple[SkinModel, int]:
     return skin_model_of([f for _, _, f in frames])
 
 
-def _masks(rgb: np.ndarray, skin: SkinModel, model) -> dict[str, np.ndarray]:
+def _masks(rgb: np.ndarray, skin: SkinModel | None, model) -> dict[str, np.ndarray]:
     small = _work(rgb)
     found = model.predict(small) if model is not None else masks_for(small, skin)
     h, w = rgb.shape[:2]
@@ -174,7 +205,7 @@ def _segment_still(p: Path, out: Path, opts: SegmentOptions, overwrite: str) -> 
     for t, c in zip(targets, CLASSES, strict=True):
         write_mask(t, masks[c], bit_depth=opts.bits)
     write_image(sheet_path, _sheet([rgb, overlay(rgb, masks, p.name)]))
-    return SegmentResult(str(p), "image", 1, [], faces, skin.to_dict(),
+    return SegmentResult(str(p), "image", 1, [], faces, skin.to_dict() if skin else {},
                          {c: round(float(masks[c].mean()), 4) for c in CLASSES},
                          [str(t) for t in targets], str(sheet_path))
 
@@ -188,7 +219,8 @@ def _segment_clip(p: Path, out: Path, opts: SegmentOptions, overwrite: str,
     if any([output_exists(t, overwrite) for t in existing]):
         return SegmentResult(str(p), "video", 0, status="skipped")
     analysis = analyze_clip(p, encoding="srgb", detect_shots=True)
-    skin, faces = clip_skin_model(p)
+    skins, faces = shot_skin_models(p, analysis.frames, list(analysis.cuts))
+    skin = next((m for m in skins if m is not None), None)
     fps = float(analysis.info.frame_rate) or 25.0
     every = max(1, round(fps / opts.rate))
     out.mkdir(parents=True, exist_ok=True)
@@ -197,13 +229,16 @@ def _segment_clip(p: Path, out: Path, opts: SegmentOptions, overwrite: str,
     previous: dict[str, np.ndarray] | None = None
     last, count, samples, written = -1, 0, [], []
     cuts = set(analysis.cuts)
+    inner_cuts = sorted(c for c in cuts if 0 < c < analysis.frames)
+    wanted = sorted({round(f * max(0, analysis.frames - 1)) for f in OVERLAY_AT})
     try:
         with InputVideo(p, analysis_only=True) as video:
             for n, frame in enumerate(video.frames()):
                 if n % every:
                     continue
                 rgb = frame_to_rgb(frame, video.info)
-                masks = _masks(rgb, skin, opts.seg_model)
+                shot = bisect.bisect_right(inner_cuts, n)
+                masks = _masks(rgb, skins[min(shot, len(skins) - 1)], opts.seg_model)
                 cut = any(last < c <= n for c in cuts)
                 masks = {c: smooth_in_time(previous[c] if previous else None, masks[c],
                                            opts.smoothing, cut) for c in CLASSES}
@@ -212,8 +247,10 @@ def _segment_clip(p: Path, out: Path, opts: SegmentOptions, overwrite: str,
                 for c in CLASSES:
                     sums[c] += float(masks[c].mean())
                 count += 1
-                samples.append((n, rgb, masks))
-                samples = _keep_spread(samples)
+                if wanted and n >= wanted[0]:  # the overlay's frames, spread over the clip
+                    samples.append((n, rgb, masks))
+                    while wanted and n >= wanted[0]:
+                        wanted.pop(0)
                 if progress is not None:
                     progress(n + 1, analysis.frames)
         for w in writers.values():
@@ -225,7 +262,8 @@ def _segment_clip(p: Path, out: Path, opts: SegmentOptions, overwrite: str,
     tiles = [overlay(rgb, m, f"frame {n}") for n, rgb, m in samples]
     write_image(sheet_path, _sheet(tiles))
     outputs = [str(v) for v in videos] if opts.format == "video" else written
-    return SegmentResult(str(p), "video", count, sorted(cuts), faces, skin.to_dict(),
+    return SegmentResult(str(p), "video", count, sorted(cuts), faces,
+                         skin.to_dict() if skin else {},
                          {c: round(sums[c] / max(1, count), 4) for c in CLASSES},
                          outputs if opts.format == "video" else [str(folder)], str(sheet_path))
 
@@ -247,11 +285,3 @@ def _write_frame(masks, n: int, folder: Path, writers: dict, opts: SegmentOption
         write_mask(target, masks[c], bit_depth=opts.bits)
         names.append(str(target))
     return names
-
-
-def _keep_spread(samples: list, keep: int = 4) -> list:
-    """At most ``keep`` (frame, picture, masks) samples, spread over the clip so far."""
-    if len(samples) <= keep:
-        return samples
-    idx = np.linspace(0, len(samples) - 1, keep).round().astype(int)
-    return [samples[i] for i in sorted(set(idx.tolist()))]

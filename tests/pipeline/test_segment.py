@@ -157,7 +157,18 @@ def test_skin_key_uses_the_face_model():
     assert np.array_equal(key(rgb), prior)
 
 
-def test_segment_is_not_listed_until_done(capsys):
+def test_segment_is_listed_with_help(capsys):
     assert run(["--help"]) == 0
-    assert "segment" not in capsys.readouterr().out
+    assert "segment" in capsys.readouterr().out
+    assert run(["segment", "--help"]) == 0
+    assert "--protect-skin" not in capsys.readouterr().out  # segment writes masks only
     assert av is not None
+
+
+def test_still_without_a_face_has_an_empty_skin_mask(tmp_path, capsys):
+    out = tmp_path / "m"
+    assert run(["segment", str(EXAMPLES / "stills" / "coffee.png"), "-o", str(out),
+                "--json"]) == 0
+    item = json.loads(capsys.readouterr().out)["items"][0]
+    assert item["faces"] == 0 and item["coverage"]["skin"] == 0.0
+    assert item["skin_model"] == {}

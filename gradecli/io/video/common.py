@@ -17,6 +17,9 @@ CODECS: dict[str, str] = {
     "hevc": "libx265",
     "prores": "prores_ks",
     "ffv1": "ffv1",
+    # NVIDIA's hardware encoders (need a GPU and driver; see io/video/hardware.py).
+    "h264_nvenc": "h264_nvenc",
+    "hevc_nvenc": "hevc_nvenc",
 }
 #: Containers each codec may be written into, by file extension.
 _CONTAINERS: dict[str, tuple[str, ...]] = {
@@ -24,6 +27,8 @@ _CONTAINERS: dict[str, tuple[str, ...]] = {
     "hevc": (".mp4", ".mov", ".mkv"),
     "prores": (".mov", ".mkv"),
     "ffv1": (".mkv", ".mov", ".avi"),
+    "h264_nvenc": (".mp4", ".mov", ".mkv"),
+    "hevc_nvenc": (".mp4", ".mov", ".mkv"),
 }
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".m4v", ".avi", ".webm", ".mxf", ".ts", ".mts", ".y4m")
 

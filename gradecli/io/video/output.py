@@ -25,12 +25,19 @@ from gradecli.io.video.common import (
 )
 from gradecli.io.video.input import InputVideo, VideoInfo
 
+#: x264/x265 preset names -> NVENC's (p1 fastest .. p7 best); NVENC's own names pass through.
+_NVENC_PRESETS_FROM_X264 = {
+    "ultrafast": "p1", "superfast": "p2", "veryfast": "p3", "faster": "p3", "fast": "p4",
+    "medium": "p5", "slow": "p6", "slower": "p7", "veryslow": "p7", "placebo": "p7",
+}
+
 
 @dataclass(frozen=True)
 class EncodeOptions:
     """Output encoding: codec (a key of :data:`CODECS`), quality and pixel format.
 
-    ``crf`` applies to h264/hevc (0..51, lower is better); ``preset`` to h264/hevc;
+    ``crf`` applies to h264/hevc (0..51, lower is better; NVENC's constant-quality ``cq`` for
+    h264_nvenc/hevc_nvenc); ``preset`` to h264/hevc (x264 names are mapped for NVENC);
     ``pix_fmt`` None picks the input's format where the encoder supports it, keeping 10-bit.
     """
 
@@ -67,6 +74,9 @@ def choose_output_format(info: VideoInfo, options: EncodeOptions) -> str:
         "hevc": ["yuv420p10le" if deep else "yuv420p", "yuv420p"],
         "prores": ["yuv444p10le" if layout and layout.log2_w == 0 else "yuv422p10le"],
         "ffv1": ["yuv444p16le" if deep else "yuv444p", "yuv444p"],
+        # NVENC takes no planar 4:2:0 above 8 bits: 10-bit goes 4:4:4 16-bit with HEVC.
+        "h264_nvenc": ["yuv420p"],
+        "hevc_nvenc": ["yuv444p16le" if deep else "yuv420p", "yuv420p"],
     }[options.codec]
     for name in preferences:
         if name in supported:
@@ -136,6 +146,9 @@ class OutputVideo:
                 stream.thread_type = "FRAME"
             elif options.codec == "prores":
                 opts = {"profile": "3" if out_pix_fmt.startswith("yuv422") else "4"}
+            elif options.codec.endswith("_nvenc"):
+                opts = {"rc": "vbr", "cq": str(options.crf), "b": "0",
+                        "preset": _NVENC_PRESETS_FROM_X264.get(options.preset, options.preset)}
             elif options.codec == "ffv1":
                 opts = {"level": "3", "slices": "4"}
                 stream.thread_type = "SLICE"
