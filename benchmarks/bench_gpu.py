@@ -24,10 +24,9 @@ import functools
 import os
 import statistics
 import sys
-import time
 
 import numpy as np
-from _common import OUT, ffmpeg_version, need_ffmpeg, print_table, run_timed
+from _common import OUT, ffmpeg_version, median_time, need_ffmpeg, print_table, run_timed
 
 from gradecli.color.lut import Lut
 from gradecli.color.ycbcr import YCbCrSpec, rgb_to_ycbcr
@@ -81,16 +80,6 @@ def fps(seconds: float, frames: int) -> str:
     return f"{frames / seconds:.1f}"
 
 
-def _median(fn, repeat: int) -> float:
-    """Median wall time of ``repeat`` calls of ``fn`` (seconds)."""
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
-
-
 def _on_device(torch, frames: list[list[np.ndarray]], deep: bool, device: str) -> list:
     planes = []
     for c in range(3):
@@ -113,12 +102,12 @@ def kernel_rows(torch, repeat: int, batches: list[int], device: str = "cuda") ->
         frames = [frame_planes_4k(pix_fmt, t) for t in range(max(batches))]
         cpu = make_kernel(LutGrade(lut), spec, lay, spec, lay)
         cpu.process(frames[0])  # builds the table rows the frames need
-        t_cpu = _median(functools.partial(cpu.process, frames[0]), repeat)
+        t_cpu = median_time(functools.partial(cpu.process, frames[0]), repeat, warmup=0)
         grader = TorchGrader([(0, (lut, "tetrahedral"))], spec, lay, spec, lay, device)
         for n in batches:
             call = functools.partial(grader.grade, frames[:n], list(range(n)))
             call()  # warm up: table rows, pinned buffers
-            t_all = _median(call, repeat)
+            t_all = median_time(call, repeat, warmup=0)
             planes = _on_device(torch, frames[:n], lay.bit_depth > 8, device)
             kernel = grader.kernel(0)
 
@@ -127,7 +116,7 @@ def kernel_rows(torch, repeat: int, batches: list[int], device: str = "cuda") ->
                 sync()
 
             alone()
-            t_dev = _median(alone, repeat)
+            t_dev = median_time(alone, repeat, warmup=0)
             rows.append([pix_fmt, str(n), fps(t_dev, n), fps(t_all, n),
                          f"{max(t_all - t_dev, 0.0) / n * 1e3:.1f}", fps(t_cpu, 1),
                          f"{(t_cpu * n) / t_all:.1f}x"])

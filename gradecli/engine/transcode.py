@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import collections
+import contextlib
 import os
 import queue
 import threading
@@ -120,6 +121,21 @@ def _copy_bars(src: list, dst: list, bars: tuple[int, int, int, int], layout) ->
             b[:, :lft] = a[:, :lft]
         if rgt:
             b[:, w - rgt :] = a[:, w - rgt :]
+
+
+@contextlib.contextmanager
+def _guarded(out: OutputVideo, stop: threading.Event, decoder: threading.Thread):
+    """Around a transcode's loop: on any error (or Ctrl-C) the output's temporary file is
+    removed; in any case the decode thread is told to stop and waited for (briefly)."""
+    try:
+        yield
+    except BaseException:
+        stop.set()
+        out.abort()
+        raise
+    finally:
+        stop.set()
+        decoder.join(timeout=5)
 
 
 def _lut_schedule(schedule: Sequence[tuple[int, ColorFunction]]
@@ -256,7 +272,7 @@ def transcode(
                 else:
                     out.mux_copy(item)
 
-        try:
+        with _guarded(out, stop, decoder):
             with ThreadPoolExecutor(
                 max_workers=workers, thread_name_prefix="gradecli-grade"
             ) as pool:
@@ -276,13 +292,6 @@ def transcode(
                 drain(0)
             inp.check_complete()
             out.commit()
-        except BaseException:
-            stop.set()
-            out.abort()
-            raise
-        finally:
-            stop.set()
-            decoder.join(timeout=5)
     return TranscodeResult(dst, frames, out_fmt, out_spec, type(kernel).__name__)
 
 
@@ -329,7 +338,7 @@ def _run_batched(inp: InputVideo, out: OutputVideo, grader, keep_bars: tuple[int
                 if progress:
                     progress(done, _expected_frames(inp, done))
 
-    try:
+    with _guarded(out, stop, decoder):
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradecli-grade") as pool:
             decoder.start()
             gathered: list = []
@@ -362,11 +371,4 @@ def _run_batched(inp: InputVideo, out: OutputVideo, grader, keep_bars: tuple[int
             drain(0)
         inp.check_complete()
         out.commit()
-    except BaseException:
-        stop.set()
-        out.abort()
-        raise
-    finally:
-        stop.set()
-        decoder.join(timeout=5)
     return done

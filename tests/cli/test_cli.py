@@ -11,9 +11,9 @@ import pytest
 
 from gradecli import __version__
 from gradecli.cli.app import run
-from gradecli.color.lut import Lut
 from gradecli.io.images import read_image, write_image
-from gradecli.io.luts import read_lut, write_lut
+from gradecli.io.luts import read_lut
+from tests.cli.conftest import warm
 from tests.test_video_engine import make_clip
 
 COMMANDS = [
@@ -28,17 +28,6 @@ COMMANDS = [
     ["grade"],
     ["looks"],
 ]
-
-
-def warm(rgb):
-    return np.clip(rgb * np.array([1.08, 1.0, 0.88]), 0, 1)
-
-
-@pytest.fixture()
-def cube(tmp_path):
-    path = tmp_path / "warm.cube"
-    write_lut(Lut.from_function(warm, size=17), path)
-    return path
 
 
 @pytest.fixture()

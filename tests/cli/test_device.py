@@ -17,8 +17,8 @@ from gradecli.color.lut import Lut
 from gradecli.engine.device import TORCH_CPU_ENV, resolve_device, torch_cpu_device
 from gradecli.engine.kernels import LutGrade
 from gradecli.engine.transcode import transcode
-from gradecli.io.luts import write_lut
 from gradecli.io.video import EncodeOptions, encoder_problem
+from tests.cli.conftest import warm
 from tests.test_video_engine import make_clip, read_planes
 
 
@@ -32,18 +32,6 @@ def _has_cuda() -> bool:
 
 HAS_CUDA = _has_cuda()
 no_gpu = pytest.mark.skipif(HAS_CUDA, reason="a CUDA GPU is visible")
-
-
-def warm(rgb):
-    x = rgb * np.array([1.08, 1.0, 0.86]) + 0.02
-    return x + 0.3 * x * (1 - x) * (2 * x - 1)
-
-
-@pytest.fixture()
-def cube(tmp_path):
-    path = tmp_path / "warm.cube"
-    write_lut(Lut.from_function(warm, size=17), path)
-    return path
 
 
 @pytest.fixture()
@@ -139,13 +127,7 @@ torch = pytest.importorskip("torch")
 TORCH_DEVICES = [torch_cpu_device()] + ([resolve_device("cuda")] if HAS_CUDA else [])
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Small tensors: one torch CPU thread is faster, and immune to other load's spinning."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.mark.parametrize("device", TORCH_DEVICES, ids=lambda d: d.name)

@@ -1,0 +1,21 @@
+"""Fixtures shared by the CLI tests: a warm look as a 17^3 .cube."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gradecli.color.lut import Lut
+from gradecli.io.luts import write_lut
+
+
+def warm(rgb: np.ndarray) -> np.ndarray:
+    """A warm look on R'G'B' 0..1: red up, blue down."""
+    return np.clip(rgb * np.array([1.08, 1.0, 0.88]), 0, 1)
+
+
+@pytest.fixture()
+def cube(tmp_path):
+    path = tmp_path / "warm.cube"
+    write_lut(Lut.from_function(warm, size=17), path)
+    return path
