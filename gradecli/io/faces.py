@@ -31,8 +31,8 @@ _PROFILE = "haarcascade_profileface.xml"
 #: textures 0.7..3.7, a cartoon llama 4.4 unconfirmed).
 _MIN_WEIGHT = 3.0
 _SURE_WEIGHT = 6.0
-#: Pictures are searched at most this many pixels on the long side (speed; faces smaller than
-#: about 2 % of that are not skin a grade needs to spare).
+#: Pictures are searched at most this many pixels on the long side (speed: 0.1..0.3 s a 640x360
+#: frame; faces smaller than about 3 % of the long side, 12 pixels here, are not found).
 _DETECT_SIDE = 400
 
 
