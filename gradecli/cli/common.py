@@ -29,6 +29,7 @@ from gradecli import __version__
 
 __all__ = [
     "DEVICE_HELP",
+    "PROTECT_SKIN_HELP",
     "STATE",
     "GLOBAL_FLAGS",
     "device_setup",
@@ -202,6 +203,10 @@ def _plain_progress(description: str) -> Callable[[int, int | None], None]:
 
     return update
 
+
+#: Help of ``--protect-skin`` (lut apply, grade, match).
+PROTECT_SKIN_HELP = ("0..1: keep this much of the skin of the faces the input shows (their hue "
+                     "and chroma; the grade's exposure kept), per pixel by a skin mask.")
 
 #: Help of ``--device`` (lut apply, grade, match).
 DEVICE_HELP = ("Where frames are graded (and --method model runs): cpu (default), cuda (an "

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from gradecli.cli.common import (
     DEVICE_HELP,
+    PROTECT_SKIN_HELP,
     STATE,
     device_setup,
     emit_json,
@@ -56,11 +57,8 @@ def apply_cmd(
         None, "--pix-fmt", metavar="FMT",
         help="Output pixel format (default: the input's; 10-bit stays 10-bit).",
     ),
-    protect_skin: float = typer.Option(
-        None, "--protect-skin", metavar="S",
-        help="0..1: keep this much of the skin of the faces the input shows (their hue and "
-        "chroma; the grade's exposure kept), per pixel by a skin mask.",
-    ),
+    protect_skin: float = typer.Option(None, "--protect-skin", metavar="S",
+                                       help=PROTECT_SKIN_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; write nothing."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:

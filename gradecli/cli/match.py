@@ -12,6 +12,7 @@ from rich.table import Table
 
 from gradecli.cli.common import (
     DEVICE_HELP,
+    PROTECT_SKIN_HELP,
     STATE,
     Phases,
     device_setup,
@@ -97,11 +98,8 @@ def match_cmd(
         None, "--report", metavar="FILE", help="Also a report for people: FILE.html (one "
         "self-contained page) or FILE.pdf (needs Chromium); needs gradecli[report].",
     ),
-    protect_skin: float = typer.Option(
-        None, "--protect-skin", metavar="S",
-        help="0..1: keep this much of the skin of the faces each clip shows (their hue and "
-        "chroma; the grade's exposure kept), per pixel by a skin mask.",
-    ),
+    protect_skin: float = typer.Option(None, "--protect-skin", metavar="S",
+                                       help=PROTECT_SKIN_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; write nothing."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
 ) -> None:

@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 
 from gradecli.color.spaces import lab_to_lch, rgb_to_lab
+from gradecli.color.ycbcr import YCbCrSpec
 from gradecli.errors import BadInputError
 
 __all__ = [
@@ -45,7 +46,8 @@ __all__ = [
 ]
 
 CLASSES = ("skin", "sky", "foliage")
-_BT601 = np.array([[-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])  # Cb, Cr rows
+#: BT.601 R'G'B' -> (Y', Cb, Cr) rows (Cb, Cr about 0, -0.5..0.5), the space of the skin priors.
+_BT601 = YCbCrSpec("bt601", full_range=True).from_rgb_matrix().astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ _KEY_IN, _KEY_OUT = 2.0, 3.2
 def ycbcr_chroma(rgb: np.ndarray) -> np.ndarray:
     """(Cb, Cr) in 8-bit codes (..., 2) of R'G'B' code values 0..1 (BT.601 full range)."""
     x = np.asarray(rgb, np.float32)
-    return x @ (255.0 * _BT601.T).astype(np.float32) + 128.0
+    return x @ (255.0 * _BT601[1:].T) + 128.0
 
 
 def skin_chroma(rgb: np.ndarray) -> np.ndarray:
@@ -118,14 +120,15 @@ def skin_chroma(rgb: np.ndarray) -> np.ndarray:
     in hue by 10..20 degrees or carry more saturation for their lightness, and a warm grey wall
     carries much less."""
     x = np.asarray(rgb, np.float32)
-    d = x @ (255.0 * _BT601.T).astype(np.float32)
+    d = x @ (255.0 * _BT601[1:].T)
     hue = np.degrees(np.arctan2(d[..., 1], d[..., 0])) % 360.0
     sat = np.hypot(d[..., 0], d[..., 1]) / (_luma(x) + _LUMA_FLOOR)
     return np.stack([hue, np.log(sat + 1.0)], axis=-1).astype(np.float32)
 
 
 def _luma(rgb: np.ndarray) -> np.ndarray:
-    return np.asarray(rgb, np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    """BT.601 Y' (..., ) 0..1 of R'G'B' 0..1."""
+    return np.asarray(rgb, np.float32) @ _BT601[0]
 
 
 def _fit_part(pixels: np.ndarray, faces: int) -> SkinModel | None:
@@ -188,7 +191,9 @@ def _ramp(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
 
 def guided_filter(p: np.ndarray, guide: np.ndarray, radius: int, eps: float = 1e-3) -> np.ndarray:
     """He, Sun & Tang's guided filter of ``p`` (H, W) by the grey ``guide`` (H, W), both 0..1:
-    ``p`` smoothed within regions of ``guide`` and kept sharp across its edges. 0..1 float32."""
+    ``p`` smoothed within regions of ``guide`` and kept sharp across its edges. 0..1 float32.
+    (OpenCV's own, ``cv2.ximgproc.guidedFilter``, is in opencv-contrib only; this is the
+    paper's box-filter form on OpenCV's box filter.)"""
     size = (2 * radius + 1, 2 * radius + 1)
 
     def box(x: np.ndarray) -> np.ndarray:
@@ -230,7 +235,7 @@ def skin_probability(rgb: np.ndarray, model: SkinModel | None = PRIOR_SKIN,
         key = _ramp(part.mahalanobis(chroma), _KEY_OUT, _KEY_IN)
         np.maximum(p, key * _ramp(y, 0.6 * lo, lo) * _ramp(y, min(1.0, hi + 0.03), hi), out=p)
     if model.faces == 0:
-        lch = lab_to_lch(rgb_to_lab(x.astype(np.float64), "srgb")).astype(np.float32)
+        lch = _lch(x)
         C, h = lch[..., 1], lch[..., 2]
         p *= _ramp(np.abs(((h - 52.0) + 180.0) % 360.0 - 180.0), 45.0, 30.0)
         p *= _ramp(C, 5.0, 9.0) * _ramp(C, 60.0, 48.0)
@@ -242,7 +247,15 @@ def sky_probability(rgb: np.ndarray, refine: bool = True) -> np.ndarray:
     smooth, connected to the top of the picture; clouds (bright, low chroma, textured) where
     they touch such a sky."""
     x = _check(rgb)
-    lch = lab_to_lch(rgb_to_lab(x.astype(np.float64), "srgb")).astype(np.float32)
+    return _sky(x, _lch(x), refine)
+
+
+def _lch(x: np.ndarray) -> np.ndarray:
+    """CIELAB L*, C*, h (degrees) (H, W, 3) float32 of a checked sRGB picture."""
+    return lab_to_lch(rgb_to_lab(x.astype(np.float64), "srgb")).astype(np.float32)
+
+
+def _sky(x: np.ndarray, lch: np.ndarray, refine: bool) -> np.ndarray:
     L, C, h = lch[..., 0], lch[..., 1], lch[..., 2]
     blue = _ramp(np.abs(((h - 255.0) + 180.0) % 360.0 - 180.0), 70.0, 45.0) * _ramp(C, 6.0, 12.0)
     r = _radius(x.shape)
@@ -255,12 +268,12 @@ def sky_probability(rgb: np.ndarray, refine: bool = True) -> np.ndarray:
     core = np.maximum(blue, 0.8 * grey) * _top_connected(np.maximum(blue, 0.8 * grey) > 0.35,
                                                           x.shape)
     cloud = _ramp(L, 55.0, 70.0) * _ramp(C, 30.0, 20.0) * _ramp(std, 16.0, 10.0)
-    grown = _connected_to(core > 0.35, (core > 0.35) | (cloud > 0.5), x.shape)
+    grown = _connected_to(core > 0.35, (core > 0.35) | (cloud > 0.5))
     p = np.maximum(core, cloud * grown)
     return guided_filter(p, _luma(x), r) if refine else p
 
 
-def _connected_to(seed: np.ndarray, region: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+def _connected_to(seed: np.ndarray, region: np.ndarray) -> np.ndarray:
     """1 on the connected regions of ``region`` that hold a pixel of ``seed``, else 0."""
     n, labels = cv2.connectedComponents(region.astype(np.uint8), connectivity=8)
     keep = np.zeros(n, bool)
@@ -270,16 +283,11 @@ def _connected_to(seed: np.ndarray, region: np.ndarray, shape: tuple[int, ...]) 
 
 
 def _top_connected(seed: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """1 on the connected regions of ``seed`` that reach the top 4 % of rows, fading out over a
-    few pixels; 0 elsewhere."""
-    n, labels = cv2.connectedComponents(seed.astype(np.uint8), connectivity=8)
-    if n <= 1:
-        return np.zeros(shape[:2], np.float32)
-    top = labels[: max(1, shape[0] // 25)]
-    keep = np.zeros(n, bool)
-    keep[np.unique(top)] = True
-    keep[0] = False
-    mask = keep[labels].astype(np.float32)
+    """1 on the connected regions of ``seed`` that reach the top 4 % of rows, grown by a few
+    pixels; 0 elsewhere."""
+    top = np.zeros(shape[:2], bool)
+    top[: max(1, shape[0] // 25)] = True
+    mask = _connected_to(top, seed)
     k = 2 * _radius(shape) + 1
     return cv2.dilate(mask, np.ones((k, k), np.uint8))
 
@@ -290,7 +298,10 @@ def foliage_probability(rgb: np.ndarray, refine: bool = True) -> np.ndarray:
     focus, leaves and grass are keyed alike; so are green things that are not plants (a green
     wall, car or neon), which colour alone cannot tell apart."""
     x = _check(rgb)
-    lch = lab_to_lch(rgb_to_lab(x.astype(np.float64), "srgb")).astype(np.float32)
+    return _foliage(x, _lch(x), refine)
+
+
+def _foliage(x: np.ndarray, lch: np.ndarray, refine: bool) -> np.ndarray:
     L, C, h = lch[..., 0], lch[..., 1], lch[..., 2]
     hue = _ramp(np.abs(h - 130.0), 45.0, 30.0)
     chroma = _ramp(C, 8.0, 14.0)
@@ -302,9 +313,11 @@ def foliage_probability(rgb: np.ndarray, refine: bool = True) -> np.ndarray:
 def masks_for(rgb: np.ndarray, skin: SkinModel | None = PRIOR_SKIN) -> dict[str, np.ndarray]:
     """All three masks of a picture: class name -> (H, W) float32 0..1. Foliage is not keyed
     where the sky is (pale yellow-green clouds of a warm grade)."""
-    sky = sky_probability(rgb)
-    return {"skin": skin_probability(rgb, skin), "sky": sky,
-            "foliage": foliage_probability(rgb) * (1.0 - sky)}
+    x = _check(rgb)
+    lch = _lch(x)
+    sky = _sky(x, lch, True)
+    return {"skin": skin_probability(x, skin), "sky": sky,
+            "foliage": _foliage(x, lch, True) * (1.0 - sky)}
 
 
 def smooth_in_time(previous: np.ndarray | None, current: np.ndarray, weight: float = 0.5,

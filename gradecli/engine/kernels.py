@@ -36,7 +36,8 @@ try:  # the C inner loop (setup.py builds it where a compiler is present); numpy
 except ImportError:  # pragma: no cover - exercised only on installs without a compiler
     _yuvtable = None
 
-__all__ = ["ColorFunction", "FloatKernel", "LutGrade", "Yuv8TableKernel", "make_kernel"]
+__all__ = ["ColorFunction", "FloatKernel", "LutGrade", "Yuv8TableKernel", "lut_of",
+           "make_kernel"]
 
 #: A colour transform on R'G'B' float arrays (..., 3) in 0..1, e.g. ``Lut.apply``.
 ColorFunction = Callable[[np.ndarray], np.ndarray]
@@ -68,22 +69,30 @@ class LutGrade:
         return self.lut.apply(rgb, interpolation=self.interpolation)
 
 
+def lut_of(fn: ColorFunction) -> tuple[Lut, str] | None:
+    """(Lut, interpolation) when ``fn`` is a LUT (a :class:`LutGrade` with tetrahedral or
+    trilinear interpolation, or a :class:`Lut`, tetrahedral), else None (any other colour
+    function, e.g. skin protection)."""
+    if isinstance(fn, LutGrade) and fn.interpolation in ("tetrahedral", "trilinear"):
+        return fn.lut, fn.interpolation
+    if isinstance(fn, Lut):
+        return fn, "tetrahedral"
+    return None
+
+
 def _plain_lut(fn: ColorFunction) -> tuple[np.ndarray, bool] | None:
     """(float32 (n, n, n, 3) table, tetrahedral?) when ``fn`` is a plain 3D LUT over the unit
-    cube (a :class:`LutGrade` or a :class:`Lut`), else None.
+    cube (:func:`lut_of` with no shaper and the unit domain), else None.
 
     Such a LUT's table rows can be built in C; any other function is evaluated through numpy.
     """
-    if isinstance(fn, LutGrade):
-        lut, interpolation = fn.lut, fn.interpolation
-    elif isinstance(fn, Lut):
-        lut, interpolation = fn, "tetrahedral"
-    else:
+    found = lut_of(fn)
+    if found is None:
         return None
+    lut, interpolation = found
     if (
         lut.table is None
         or lut.shaper is not None
-        or interpolation not in ("tetrahedral", "trilinear")
         or not np.array_equal(lut.domain, [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]])
     ):
         return None

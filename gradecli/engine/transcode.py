@@ -29,8 +29,8 @@ from gradecli.engine.device import DeviceChoice, resolve_device
 from gradecli.engine.kernels import (
     ColorFunction,
     FloatKernel,
-    LutGrade,
     Yuv8TableKernel,
+    lut_of,
     make_kernel,
 )
 from gradecli.errors import VideoError
@@ -142,15 +142,8 @@ def _lut_schedule(schedule: Sequence[tuple[int, ColorFunction]]
                   ) -> list[tuple[int, tuple[Lut, str]]] | None:
     """The schedule as (start, (Lut, interpolation)) when every entry is a LUT (what the torch
     kernels grade), else None (any other colour function, e.g. skin protection)."""
-    luts = []
-    for start, fn in schedule:
-        if isinstance(fn, LutGrade) and fn.interpolation in ("tetrahedral", "trilinear"):
-            luts.append((start, (fn.lut, fn.interpolation)))
-        elif isinstance(fn, Lut):
-            luts.append((start, (fn, "tetrahedral")))
-        else:
-            return None
-    return luts
+    luts = [(start, lut_of(fn)) for start, fn in schedule]
+    return None if any(lut is None for _, lut in luts) else luts
 
 
 def transcode(

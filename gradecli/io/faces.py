@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from gradecli.color.spaces import rgb_to_lab
+from gradecli.color.spaces import lab_to_lch, rgb_to_lab
 from gradecli.errors import GradeError
 
 __all__ = ["Face", "detect_faces", "inner_region"]
@@ -83,8 +83,7 @@ def plausible_skin(pixels: np.ndarray) -> bool:
     if len(px) == 0:
         return False
     lab = np.median(rgb_to_lab(np.clip(px, 0.0, 1.0), "srgb"), axis=0)
-    chroma = float(np.hypot(lab[1], lab[2]))
-    hue = float(np.degrees(np.arctan2(lab[2], lab[1])) % 360.0)
+    _, chroma, hue = lab_to_lch(lab)
     return chroma >= 7.0 and not 100.0 < hue < 320.0
 
 
@@ -133,11 +132,10 @@ def detect_faces(rgb: np.ndarray, min_side: int = 24) -> list[Face]:
         finds += [Face(width - f.x - f.w, f.y, f.w, f.h)
                   for f in _run(_PROFILE, np.ascontiguousarray(grey[:, ::-1]), min_side, 4)]
     kept: list[Face] = []
-    rgb01 = u8.astype(np.float32) / 255.0
     for f in sorted(finds, key=lambda f: f.w * f.h, reverse=True):
         if any(_overlap(f, k) > 0.3 for k in kept):
             continue
-        if plausible_skin(rgb01[inner_region(f)]):
+        if plausible_skin(u8[inner_region(f)] / 255.0):
             kept.append(f)
     return kept
 

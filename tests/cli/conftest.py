@@ -1,4 +1,4 @@
-"""Fixtures shared by the CLI tests: a warm look as a 17^3 .cube."""
+"""Shared by the CLI tests: a warm look as a 17^3 .cube, and the one-error-line check."""
 
 from __future__ import annotations
 
@@ -19,3 +19,14 @@ def cube(tmp_path):
     path = tmp_path / "warm.cube"
     write_lut(Lut.from_function(warm, size=17), path)
     return path
+
+
+def one_error_line(capsys, *needles: str) -> str:
+    """The single line a failed command wrote to stderr (no traceback), holding ``needles``."""
+    err = capsys.readouterr().err.strip()
+    assert "Traceback" not in err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1, err
+    for n in needles:
+        assert n in lines[0], err
+    return lines[0]

@@ -13,7 +13,7 @@ from gradecli import __version__
 from gradecli.cli.app import run
 from gradecli.io.images import read_image, write_image
 from gradecli.io.luts import read_lut
-from tests.cli.conftest import warm
+from tests.cli.conftest import one_error_line, warm
 from tests.test_video_engine import make_clip
 
 COMMANDS = [
@@ -118,22 +118,12 @@ def test_verify_exit_codes(tmp_path, capsys):
     assert "FAIL" in capsys.readouterr().out
 
 
-def _one_error_line(capsys, *needles):
-    err = capsys.readouterr().err.strip()
-    assert "Traceback" not in err
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert len(lines) == 1, err
-    for n in needles:
-        assert n in lines[0], err
-    return lines[0]
-
-
 def test_bad_input_missing_file(tmp_path, cube, capsys):
     assert (
         run(["lut", "apply", str(tmp_path / "nope.mp4"), str(cube), "-o", str(tmp_path / "o.mp4")])
         == 2
     )
-    _one_error_line(capsys, "nope.mp4", "no such file")
+    one_error_line(capsys, "nope.mp4", "no such file")
 
 
 def test_bad_input_not_a_video(tmp_path, cube, capsys):
@@ -141,7 +131,7 @@ def test_bad_input_not_a_video(tmp_path, cube, capsys):
     bad.write_bytes(b"\x00garbage" * 100)
     out = tmp_path / "o.mp4"
     assert run(["lut", "apply", str(bad), str(cube), "-o", str(out)]) == 2
-    _one_error_line(capsys, "bad.mp4")
+    one_error_line(capsys, "bad.mp4")
     assert not out.exists()
 
 
@@ -149,13 +139,13 @@ def test_bad_input_output_is_input(tmp_path, cube, capsys):
     src = make_clip(tmp_path / "src.mkv", frames=2)
     before = src.read_bytes()
     assert run(["lut", "apply", str(src), str(cube), "-o", str(src)]) == 2
-    _one_error_line(capsys, "same file")
+    one_error_line(capsys, "same file")
     assert src.read_bytes() == before
 
 
 def test_bad_input_missing_output_folder(tmp_path, cube, still, capsys):
     assert run(["lut", "apply", str(still), str(cube), "-o", str(tmp_path / "no/o.png")]) == 2
-    _one_error_line(capsys, "does not exist")
+    one_error_line(capsys, "does not exist")
 
 
 @pytest.mark.parametrize(
@@ -174,7 +164,7 @@ def test_bad_cube_files(tmp_path, still, capsys, text, needle):
     bad.write_text(text)
     out = tmp_path / "o.png"
     assert run(["lut", "apply", str(still), str(bad), "-o", str(out)]) == 2
-    _one_error_line(capsys, "bad.cube", needle)
+    one_error_line(capsys, "bad.cube", needle)
     assert not out.exists()
 
 
@@ -194,4 +184,4 @@ def test_bad_codec(tmp_path, cube, capsys):
         run(["lut", "apply", str(src), str(cube), "-o", str(tmp_path / "o.mp4"), "--codec", "divx"])
         == 2
     )
-    _one_error_line(capsys, "divx")
+    one_error_line(capsys, "divx")

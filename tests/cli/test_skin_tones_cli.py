@@ -10,6 +10,7 @@ from gradecli.cli.app import run
 from gradecli.color.lut import Lut
 from gradecli.io.luts import write_lut
 from gradecli.pipeline.skin_tones import DEFAULT_MAX_DISPARITY, check_skin_tones
+from tests.cli.conftest import one_error_line
 from tests.color.test_skin_tones import darken_grey_dark, exposure
 
 
@@ -26,15 +27,6 @@ def luts(tmp_path):
     write_lut(Lut.identity(16), paths["hald"])
     write_lut(Lut.from_function(darken_grey_dark, size=33), paths["dark"])
     return paths
-
-
-def _one_error_line(capsys, *needles):
-    err = capsys.readouterr().err.strip()
-    assert "Traceback" not in err
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert len(lines) == 1, err
-    for n in needles:
-        assert n in lines[0], err
 
 
 def test_even_grades_pass(luts, capsys):
@@ -116,21 +108,21 @@ def test_bad_inputs_exit_2_naming_the_file(tmp_path, luts, capsys, kind):
         bad, name = tmp_path / "match_report.json", "gone.cube"
         bad.write_text(json.dumps({"clips": [{"shots": [{"lut": "gone.cube"}]}]}))
     assert run(["verify", "--skin-tones", str(luts["identity"]), str(bad)]) == 2
-    _one_error_line(capsys, name)
+    one_error_line(capsys, name)
 
 
 def test_usage_errors(luts, capsys):
     lut = str(luts["identity"])
     assert run(["verify", "--skin-tones", lut, "--max-disparity", "-1"]) == 2
-    _one_error_line(capsys, "--max-disparity")
+    one_error_line(capsys, "--max-disparity")
     assert run(["verify", "--skin-tones", lut, "--max-disparity", "lots"]) == 2
     capsys.readouterr()
     assert run(["verify", "--skin-tones", lut, "--max-de", "2"]) == 2
-    _one_error_line(capsys, "--max-de")
+    one_error_line(capsys, "--max-de")
     assert run(["verify", lut, lut, "--max-disparity", "1"]) == 2
-    _one_error_line(capsys, "--skin-tones")
+    one_error_line(capsys, "--skin-tones")
     assert run(["verify", "--skin-tones"]) == 2
-    _one_error_line(capsys, "no inputs")
+    one_error_line(capsys, "no inputs")
 
 
 def test_help_has_an_example(capsys):
