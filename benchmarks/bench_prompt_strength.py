@@ -26,7 +26,7 @@ if str(REPO) not in sys.path:
 from benchmarks._common import markdown_table  # noqa: E402
 from benchmarks.bench_style_model import MANIFEST, _downscale, eval_photos  # noqa: E402
 from gradecli.color.grade_model import apply_grade  # noqa: E402
-from gradecli.color.look_strength import calibrated_strength  # noqa: E402
+from gradecli.color.look_strength import calibrate  # noqa: E402
 from gradecli.color.spaces import rgb_to_lab  # noqa: E402
 from gradecli.io.images import read_image  # noqa: E402
 from gradecli.pipeline.look import build_look  # noqa: E402
@@ -68,7 +68,7 @@ def main() -> int:
             for pic in pics.values():
                 p = params
                 if mode == "calibrated":
-                    p = params.scaled(calibrated_strength(params, pic))
+                    p = calibrate(params, pic).params
                 changes.append(measure(what, pic, apply_grade(p, pic)))
             mags = np.abs(changes)
             same_sign = bool(np.all(np.sign(changes) == np.sign(np.median(changes))))

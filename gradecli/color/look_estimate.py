@@ -79,9 +79,6 @@ _LUMA = np.array([0.2126, 0.7152, 0.0722])  # BT.709 / sRGB luminance weights of
 #: removed: grades roll highlights off towards white.
 _BRIGHT = 0.6
 
-if tuple(look_prior.FEATURES) != FEATURE_NAMES:  # pragma: no cover - a stale generated module
-    raise ImportError("gradecli.color.look_prior was fitted on other features: run "
-                      "python -m training.tune_looks --write")
 
 
 @dataclass(frozen=True)
@@ -149,6 +146,9 @@ def _linear(rgb: np.ndarray, encoding: str) -> np.ndarray:
 
 def _predict(features: np.ndarray) -> np.ndarray:
     """(log R/G, log B/G, stops) from the prior's ridge regression, clamped to its range."""
+    if tuple(look_prior.FEATURES) != FEATURE_NAMES:  # a stale generated module
+        raise RuntimeError("gradecli.color.look_prior was fitted on other features: run "
+                           "python -m training.tune_looks --write")
     z = (features - look_prior.MEAN) / look_prior.SCALE
     cast_ev = z @ look_prior.WEIGHTS + look_prior.INTERCEPT
     norm = float(np.hypot(*cast_ev[:2]))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gradecli.color.grade_model import GradeParams, add, apply_grade, parse_adjust
-from gradecli.color.look_strength import calibrated_strength
+from gradecli.color.look_strength import calibrate
 from gradecli.color.lut import Lut
 from gradecli.errors import BadInputError
 from gradecli.pipeline.prompt import ParsedPrompt, parse_prompt
@@ -83,10 +83,11 @@ def calibrated(look: Look, rgb: np.ndarray, encoding: str = "srgb") -> Look:
     """``look`` with its prompt part scaled so that it changes the picture ``rgb`` (..., 3)
     R'G'B' 0..1 by the amount it changes a standard chart (gradecli.color.look_strength);
     adjustments stay as given. Deterministic for the same picture, so recipes rebuild it."""
-    scale = round(calibrated_strength(look.prompt_params, rgb, encoding), 3)
-    if scale == 1.0:
+    cal = calibrate(look.prompt_params, rgb, encoding)
+    scale = round(cal.scale, 3)
+    if scale == 1.0 and cal.pivot is None:
         return look
-    params = canonical(add(look.prompt_params.scaled(scale), look.adjust))
+    params = canonical(add(cal.params, look.adjust))
     return dataclasses.replace(look, params=params, prompt_scale=scale)
 
 
