@@ -120,7 +120,7 @@ def match_cmd(
     from gradecli.pipeline.match_plan import plan_match
     from gradecli.pipeline.report import check_report
 
-    report = check_report(report)
+    report = check_report(report, creates=output)
     paths = expand_inputs(inputs or [], from_file=from_file)
     setup = device_setup(device, EncodeOptions(codec=codec, crf=crf, preset=preset))
     opts = MatchOptions(

@@ -47,9 +47,12 @@ REPORT_EXTENSIONS = (".html", ".htm", ".pdf")
 _RAMP = np.repeat(np.linspace(0.0, 1.0, 65)[:, None], 3, axis=1)
 
 
-def check_report(path: str | os.PathLike | None) -> Path | None:
+def check_report(path: str | os.PathLike | None,
+                 creates: str | os.PathLike | None = None) -> Path | None:
     """``path`` if a report can be written there, checked before any work: the extension, the
-    optional ``report`` extra (matplotlib), and Chromium for a PDF. None for no report."""
+    optional ``report`` extra (matplotlib), Chromium for a PDF, and its folder (which exists, or
+    is ``creates``: the output folder the command makes before it writes the report). None for
+    no report."""
     if path is None:
         return None
     p = Path(path)
@@ -61,7 +64,8 @@ def check_report(path: str | os.PathLike | None) -> Path | None:
     if p.suffix.lower() == ".pdf" and find_chromium() is None:
         raise BadInputError(f"{p}: a PDF report needs Chromium (apt-get install chromium); "
                             "an .html report needs nothing more")
-    if not p.parent.resolve().is_dir():
+    made = creates is not None and p.parent.resolve() == Path(creates).resolve()
+    if not made and not p.parent.resolve().is_dir():
         raise BadInputError(f"{p}: folder {p.parent} does not exist")
     return p
 

@@ -157,3 +157,20 @@ def test_pdf_opens_and_is_not_blank(matched, tmp_path):
                     str(tmp_path / "page")], check=True, timeout=60)
     page = cv2.imread(str(next(tmp_path.glob("page*.png"))))
     assert page is not None and float(page.std()) > 10.0
+
+
+def test_report_inside_the_output_folder_match_creates(tmp_path, capsys):
+    # What scripts/demo.sh does on a fresh checkout: the report goes into -o's new folder.
+    a = write_clip(tmp_path / "a.mkv", [(0, 6)], cast=warm)
+    b = write_clip(tmp_path / "b.mkv", [(1, 6)], cast=cool)
+    out = tmp_path / "new"
+    code = run(["-q", "match", str(a), str(b), "-o", str(out), "--codec", "ffv1",
+                "--report", str(out / "report.html")])
+    assert code in (0, 1)
+    assert (out / "report.html").stat().st_size > 0
+    # Any other folder that does not exist is still an error, before any work.
+    elsewhere = tmp_path / "missing" / "r.html"
+    assert run(["match", str(a), str(b), "-o", str(tmp_path / "n2"),
+                "--report", str(elsewhere)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "n2").exists()
