@@ -7,10 +7,12 @@ built from OpenCV box filters) guided by the picture's luma.
 - **skin**: a Gaussian colour model in (Cb, Cr) of 8-bit full-range BT.601 Y'CbCr, the space of
   the published skin priors. :func:`fit_skin_model` fits it, with a luma range, to the skin of
   the faces a clip shows, and :func:`skin_probability` keys a picture with it (a soft
-  Mahalanobis key in a soft luma range). Colour alone cannot tell skin from wood, fur, sand or
-  hair of the same colour, so the pipeline keys skin only where faces seeded a model; the
-  published skin cluster of Chai & Ngan (1999), Cb 77..127 and Cr 133..173 (``PRIOR_SKIN``),
-  gated to CIELAB skin hues, is there for callers who want a key without faces.
+  Mahalanobis key in a soft luma range): :func:`skin_key` per pixel, then :func:`refine_skin`
+  (:class:`SkinKey` offers both steps, so a video engine can tabulate the per-pixel one over
+  Y'CbCr codes). Colour alone cannot tell skin from wood, fur, sand or hair of the same
+  colour, so the pipeline keys skin only where faces seeded a model; the published skin
+  cluster of Chai & Ngan (1999), Cb 77..127 and Cr 133..173 (``PRIOR_SKIN``), gated to CIELAB
+  skin hues, is there for callers who want a key without faces.
 - **sky**: blue (navy at dusk to pale by day) or near-white, smooth, and connected to the top
   of the picture; clouds where they touch it.
 - **foliage**: yellow-green to green hues with some chroma (a hue key: a green wall is keyed
@@ -37,7 +39,11 @@ __all__ = [
     "PRIOR_SKIN",
     "ycbcr_chroma",
     "fit_skin_model",
+    "skin_key",
     "skin_probability",
+    "SkinKey",
+    "luma601",
+    "refine_skin",
     "sky_probability",
     "foliage_probability",
     "guided_filter",
@@ -218,18 +224,16 @@ def _local_std(x: np.ndarray, radius: int) -> np.ndarray:
     return np.sqrt(np.maximum(cv2.blur(x * x, size) - m * m, 0.0))
 
 
-def skin_probability(rgb: np.ndarray, model: SkinModel | None = PRIOR_SKIN,
-                     refine: bool = True) -> np.ndarray:
-    """Skin mask (H, W) 0..1 of a picture (H, W, 3) R'G'B' 0..1 under ``model``; all zero when
-    ``model`` is None (no face seeded one). The published prior (``faces`` 0) is also gated to
-    CIELAB hues of skin (about 20..85 degrees) with some chroma; a model fitted on faces keys
-    their colour as it is, whatever the light."""
-    x = _check(rgb)
+def skin_key(rgb: np.ndarray, model: SkinModel | None = PRIOR_SKIN) -> np.ndarray:
+    """The per-pixel step of :func:`skin_probability`: each pixel's skin key (...,) 0..1 from
+    its own colour alone (R'G'B' (..., 3) 0..1, any leading shape), before the spatial
+    refinement (:func:`refine_skin`); all zero when ``model`` is None."""
+    x = np.clip(np.asarray(rgb, np.float32), 0.0, 1.0)
     if model is None:
-        return np.zeros(x.shape[:2], np.float32)
+        return np.zeros(x.shape[:-1], np.float32)
     chroma = skin_chroma(x) if model.faces else ycbcr_chroma(x)
     y = _luma(x)
-    p = np.zeros(x.shape[:2], np.float32)
+    p = np.zeros(x.shape[:-1], np.float32)
     for part in model.parts or (model,):
         lo, hi = part.luma
         key = _ramp(part.mahalanobis(chroma), _KEY_OUT, _KEY_IN)
@@ -239,7 +243,57 @@ def skin_probability(rgb: np.ndarray, model: SkinModel | None = PRIOR_SKIN,
         C, h = lch[..., 1], lch[..., 2]
         p *= _ramp(np.abs(((h - 52.0) + 180.0) % 360.0 - 180.0), 45.0, 30.0)
         p *= _ramp(C, 5.0, 9.0) * _ramp(C, 60.0, 48.0)
-    return guided_filter(p, y, _radius(x.shape)) if refine else p
+    return p
+
+
+def luma601(rgb: np.ndarray) -> np.ndarray:
+    """BT.601 Y' (...,) 0..1 of R'G'B' (..., 3) 0..1, clipped to 0..1 first: the guide
+    :func:`refine_skin` follows."""
+    return _luma(np.clip(np.asarray(rgb, np.float32), 0.0, 1.0))
+
+
+def refine_skin(key: np.ndarray, luma: np.ndarray) -> np.ndarray:
+    """The spatial step of :func:`skin_probability`: a picture's per-pixel skin key (H, W)
+    0..1 refined by the guided filter to follow the edges of its luma (H, W) 0..1."""
+    return guided_filter(key, luma, _radius(np.shape(key)))
+
+
+def skin_probability(rgb: np.ndarray, model: SkinModel | None = PRIOR_SKIN,
+                     refine: bool = True) -> np.ndarray:
+    """Skin mask (H, W) 0..1 of a picture (H, W, 3) R'G'B' 0..1 under ``model``; all zero when
+    ``model`` is None (no face seeded one). The published prior (``faces`` 0) is also gated to
+    CIELAB hues of skin (about 20..85 degrees) with some chroma; a model fitted on faces keys
+    their colour as it is, whatever the light. (:func:`skin_key` per pixel, then
+    :func:`refine_skin` when ``refine``.)"""
+    x = _check(rgb)
+    if model is None:
+        return np.zeros(x.shape[:2], np.float32)
+    p = skin_key(x, model)
+    return refine_skin(p, _luma(x)) if refine else p
+
+
+@dataclass(frozen=True)
+class SkinKey:
+    """:func:`skin_probability` under one ``model`` as a callable (picture (H, W, 3) 0..1 ->
+    mask (H, W) 0..1), also offered in its two steps for callers that tabulate the first:
+    :meth:`pixels`, a function of each pixel's colour alone, and :meth:`refine`, the spatial
+    step (a video engine keys 8-bit Y'CbCr frames through a table of :meth:`pixels`)."""
+
+    model: SkinModel | None
+
+    def __call__(self, rgb: np.ndarray) -> np.ndarray:
+        return skin_probability(rgb, self.model)
+
+    def pixels(self, rgb: np.ndarray) -> np.ndarray:
+        """(..., 2) float32 of R'G'B' (..., 3) 0..1: each pixel's skin key and BT.601 luma,
+        both 0..1."""
+        return np.stack([skin_key(rgb, self.model), luma601(rgb)], axis=-1)
+
+    def refine(self, key: np.ndarray, luma: np.ndarray) -> np.ndarray:
+        """The mask (H, W) 0..1 of a picture's :meth:`pixels` planes (key, luma; (H, W))."""
+        if self.model is None:
+            return np.zeros(np.shape(key), np.float32)
+        return refine_skin(key, luma)
 
 
 def sky_probability(rgb: np.ndarray, refine: bool = True) -> np.ndarray:

@@ -5,11 +5,10 @@ its skin-preserving version (gradecli.color.skin_protect) by the clip's skin mas
 from __future__ import annotations
 
 import os
-from functools import partial
 from pathlib import Path
 
 from gradecli.color.lut import Lut
-from gradecli.color.masks import SkinModel, skin_probability
+from gradecli.color.masks import SkinKey, SkinModel
 from gradecli.color.skin_protect import skin_preserving
 from gradecli.engine.kernels import LutGrade
 from gradecli.engine.protect import ProtectedGrade
@@ -45,4 +44,4 @@ def protected_grade(lut: Lut, skin: SkinModel, strength: float,
     """The schedule entry that grades with ``lut`` and keeps skin (``strength`` 0..1 of it)."""
     keep = Lut.from_function(skin_preserving(lut.apply, encoding), size=lut.size or 33)
     return ProtectedGrade(LutGrade(lut, interpolation), LutGrade(keep, interpolation),
-                          partial(skin_probability, model=skin), strength)
+                          SkinKey(skin), strength)

@@ -13,13 +13,22 @@ import pytest
 
 from gradecli.cli.app import run
 from gradecli.color.lut import Lut
-from gradecli.color.masks import PRIOR_SKIN, skin_probability, smooth_in_time
+from gradecli.color.masks import (
+    PRIOR_SKIN,
+    SkinKey,
+    luma601,
+    refine_skin,
+    skin_key,
+    skin_probability,
+    smooth_in_time,
+)
 from gradecli.engine.kernels import LutGrade
 from gradecli.engine.protect import ProtectedGrade
 from gradecli.engine.transcode import transcode
 from gradecli.io.images import read_image
 from gradecli.io.luts import write_lut
 from gradecli.io.video import EncodeOptions, InputVideo, frame_to_rgb
+from gradecli.pipeline.segment import skin_model_of
 from tests.conftest import EXAMPLES
 from tests.pipeline.test_match import write_clip
 
@@ -155,6 +164,19 @@ def test_skin_key_uses_the_face_model():
     assert prior.shape == rgb.shape[:2] and 0.0 <= prior.min() and prior.max() <= 1.0
     key = partial(skin_probability, model=PRIOR_SKIN)
     assert np.array_equal(key(rgb), prior)
+
+
+def test_skin_key_splits_into_a_per_pixel_key_and_its_refinement():
+    rgb = read_image(ASTRONAUT).rgb.astype(np.float32)
+    model, _ = skin_model_of([rgb])
+    whole = skin_probability(rgb, model)
+    np.testing.assert_array_equal(SkinKey(model)(rgb), whole)
+    np.testing.assert_array_equal(refine_skin(skin_key(rgb, model), luma601(rgb)), whole)
+    px = SkinKey(model).pixels(rgb)  # per pixel: the same for a picture or a list of pixels
+    assert px.shape == (512, 512, 2)
+    np.testing.assert_array_equal(SkinKey(model).pixels(rgb.reshape(-1, 3)), px.reshape(-1, 2))
+    np.testing.assert_allclose(SkinKey(model).refine(px[..., 0], px[..., 1]), whole, atol=1e-6)
+    assert not SkinKey(None).refine(px[..., 0], px[..., 1]).any()
 
 
 def test_segment_is_listed_with_help(capsys):
