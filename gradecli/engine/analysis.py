@@ -167,6 +167,9 @@ def analyze_clip(
 ) -> ClipAnalysis:
     """Decode ``path`` once; detect hard cuts and gather colour samples per shot.
 
+    Letterbox bars are what is black in every frame looked at: every frame with
+    ``detect_shots``, else the sampled frames (the others are decoded, not converted).
+
     ``encoding`` is the RGB encoding used to judge frames in CIELAB ("srgb", "bt2020"), or a
     function that picks it from the clip's :class:`VideoInfo` (no separate probe).
     ``progress(frames done, frames expected)`` is told about every frame.
@@ -193,17 +196,20 @@ def analyze_clip(
         for n, frame in enumerate(video.frames()):
             if progress is not None:
                 progress(n + 1, expected)
-            small = _small_rgb(frame, info, layout, stride)
-            sigs.append(frame_signature(small[::2, ::2]))
             times.append(float(frame.time) if frame.time is not None else n / fps)
+            sampled = n % every == 0 and len(samples) < max_sampled_frames * 2
+            if not detect_shots and not sampled:
+                continue  # without cut detection only the sampled frames are looked at
+            small = _small_rgb(frame, info, layout, stride)
+            sigs.append(frame_signature(small[::2, ::2]) if detect_shots else None)
             row_max, col_max = _edge_maxima(small, row_max, col_max)
-            if n % every == 0 and len(samples) < max_sampled_frames * 2:
+            if sampled:
                 flat = small.reshape(-1, 3)
                 k = min(pixels_per_frame, flat.shape[0])
                 idx = rng.choice(flat.shape[0], size=k, replace=False)
                 samples[n] = (idx, flat[idx])
                 thumbs[n] = _thumb(small)
-        frames = len(sigs)
+        frames = len(times)
         video.check_complete()
     cuts: list[int] = []
     if detect_shots and frames > 2:

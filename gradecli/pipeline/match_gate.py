@@ -5,6 +5,8 @@ X --by <what match compared>`` on the outputs agree."""
 from __future__ import annotations
 
 import dataclasses
+import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from gradecli.color.ciede2000 import delta_e2000
@@ -25,7 +27,11 @@ def measure_rendered(result: MatchResult, frames: int = VERIFY_FRAMES) -> MatchR
                if c.output is not None and Path(c.output).is_file()}
     if len(outputs) < 2:
         return result
-    profiles = {src: profile_media(dst, frames=frames) for src, dst in outputs.items()}
+    # Two clips at a time: one's Python work overlaps the other's decoding (as in the analysis).
+    workers = max(1, min(2, os.cpu_count() or 1, len(outputs)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gradecli-gate") as pool:
+        found = pool.map(lambda dst: profile_media(dst, frames=frames), outputs.values())
+        profiles = dict(zip(outputs, found, strict=True))
     pairs = []
     for p in result.pairs:
         if p.a in profiles and p.b in profiles:
