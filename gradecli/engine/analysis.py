@@ -153,6 +153,113 @@ def _bars(keep: np.ndarray | None, stride: int, height: int, width: int) -> tupl
     )
 
 
+@dataclass
+class _Scan:
+    """What one decode pass saw: per frame its time (s) and, where looked at, its signature;
+    sampled frames' pixels (frame -> (pixel index, R'G'B' samples)) and thumbnails; the running
+    row/column maxima for letterbox detection; the sampling stride in pixels."""
+
+    times: list[float]
+    sigs: list
+    samples: dict[int, tuple[np.ndarray, np.ndarray]]
+    thumbs: dict[int, np.ndarray]
+    row_max: np.ndarray | None
+    col_max: np.ndarray | None
+    stride: int
+
+
+def _scan(video: InputVideo, info: VideoInfo, *, detect_shots: bool, every: int,
+          max_sampled_frames: int, pixels_per_frame: int, analysis_width: int,
+          rng: np.random.Generator, expected: int,
+          progress: Callable[[int, int | None], None] | None) -> _Scan:
+    """Decode every frame once; look at each (cut detection) or only the sampled ones."""
+    layout = plane_layout(info.pix_fmt)
+    stride = max(1, int(np.ceil(info.width / analysis_width)))
+    if layout is not None:
+        sub = 1 << max(layout.log2_w, layout.log2_h)
+        stride = max(sub, stride - stride % sub)
+    fps = float(info.frame_rate) or 24.0
+    scan = _Scan([], [], {}, {}, None, None, stride)
+    for n, frame in enumerate(video.frames()):
+        if progress is not None:
+            progress(n + 1, expected)
+        scan.times.append(float(frame.time) if frame.time is not None else n / fps)
+        sampled = n % every == 0 and len(scan.samples) < max_sampled_frames * 2
+        if not detect_shots and not sampled:
+            continue  # without cut detection only the sampled frames are looked at
+        small = _small_rgb(frame, info, layout, stride)
+        if detect_shots:
+            scan.sigs.append(frame_signature(small[::2, ::2]))
+        scan.row_max, scan.col_max = _edge_maxima(small, scan.row_max, scan.col_max)
+        if sampled:
+            flat = small.reshape(-1, 3)
+            k = min(pixels_per_frame, flat.shape[0])
+            idx = rng.choice(flat.shape[0], size=k, replace=False)
+            scan.samples[n] = (idx, flat[idx])
+            scan.thumbs[n] = _thumb(small)
+    return scan
+
+
+def _cuts(sigs: list, fps: float) -> list[int]:
+    """Hard cuts (frame indices) from every frame's signature."""
+    frames = len(sigs)
+    if frames <= 2:
+        return []
+    scores = np.zeros(frames)
+    settled = np.full(frames, np.inf)
+    for i in range(1, frames):
+        scores[i] = signature_distance(sigs[i - 1], sigs[i])
+        if i + 1 < frames:
+            settled[i] = signature_distance(sigs[i - 1], sigs[i + 1])
+    return detect_cuts(scores, fps, settled=settled)
+
+
+def _picture_samples(scan: _Scan) -> dict[int, np.ndarray]:
+    """Each sampled frame's pixels inside the picture (letterbox/pillarbox bars, black in every
+    frame looked at, left out); all of them when that would leave nothing."""
+    samples = scan.samples
+    keep = _picture_mask(scan.row_max, scan.col_max)
+    width = len(scan.col_max) if scan.col_max is not None else 1
+    kept = {
+        n: rgb[keep[idx // width, idx % width]] if keep is not None else rgb
+        for n, (idx, rgb) in samples.items()
+    }
+    return {n: v for n, v in kept.items() if len(v)} or {n: rgb for n, (_, rgb) in samples.items()}
+
+
+def _shots(scan: _Scan, samples: dict[int, np.ndarray], cuts: list[int], fps: float,
+           encoding: str) -> list[ShotSamples]:
+    """One ShotSamples per shot: its sampled frames' pixels (unusable frames, black, white or
+    titles, left out unless all are) and a thumbnail from its middle usable frame."""
+    frames, times = len(scan.times), scan.times
+    bounds = [0, *cuts, frames]
+    end_time = times[-1] + 1.0 / fps
+    shots = []
+    for k in range(len(bounds) - 1):
+        start, end = bounds[k], bounds[k + 1]
+        idxs = [i for i in sorted(samples) if start <= i < end]
+        if not idxs:  # a shot shorter than the sampling interval: its nearest sampled frame
+            idxs = [min(samples, key=lambda i: abs(i - (start + end) // 2))]
+        mine = [samples[i] for i in idxs]
+        ok = [frame_is_usable(rgb_to_lab(s, encoding)) for s in mine]
+        usable = [s for s, good in zip(mine, ok, strict=True) if good]
+        thumb_idx = [i for i, good in zip(idxs, ok, strict=True) if good] or idxs
+        shots.append(
+            ShotSamples(
+                index=k,
+                start=start,
+                end=end,
+                start_s=times[start],
+                end_s=times[end] if end < frames else end_time,
+                rgb=np.concatenate(usable or mine).astype(np.float32),
+                sampled_frames=len(mine),
+                skipped_frames=len(mine) - len(usable) if usable else 0,
+                thumb=scan.thumbs.get(thumb_idx[len(thumb_idx) // 2]),
+            )
+        )
+    return shots
+
+
 def analyze_clip(
     path: str | os.PathLike,
     *,
@@ -167,96 +274,27 @@ def analyze_clip(
 ) -> ClipAnalysis:
     """Decode ``path`` once; detect hard cuts and gather colour samples per shot.
 
-    Letterbox bars are what is black in every frame looked at: every frame with
-    ``detect_shots``, else the sampled frames (the others are decoded, not converted).
-
     ``encoding`` is the RGB encoding used to judge frames in CIELAB ("srgb", "bt2020"), or a
     function that picks it from the clip's :class:`VideoInfo` (no separate probe).
-    ``progress(frames done, frames expected)`` is told about every frame.
+    ``progress(frames done, frames expected)`` is told about every frame. Letterbox bars are
+    what is black in every frame looked at: every frame with ``detect_shots``, else the
+    sampled frames (the others are decoded, not converted).
     """
-    rng = np.random.default_rng(seed)
     with InputVideo(path, analysis_only=True) as video:
         info = video.info
         if callable(encoding):
             encoding = encoding(info)
-        layout = plane_layout(info.pix_fmt)
-        stride = max(1, int(np.ceil(info.width / analysis_width)))
-        if layout is not None:
-            sub = 1 << max(layout.log2_w, layout.log2_h)
-            stride = max(sub, stride - stride % sub)
         fps = float(info.frame_rate) or 24.0
         expected = info.frame_count or int(fps * (info.duration_s or 60))
         every = max(1, int(round(fps / samples_per_second)))
         every = max(every, int(np.ceil(expected / max_sampled_frames)))
-        sigs = []
-        times: list[float] = []
-        samples: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # frame -> (pixel index, rgb)
-        thumbs: dict[int, np.ndarray] = {}
-        row_max = col_max = None
-        for n, frame in enumerate(video.frames()):
-            if progress is not None:
-                progress(n + 1, expected)
-            times.append(float(frame.time) if frame.time is not None else n / fps)
-            sampled = n % every == 0 and len(samples) < max_sampled_frames * 2
-            if not detect_shots and not sampled:
-                continue  # without cut detection only the sampled frames are looked at
-            small = _small_rgb(frame, info, layout, stride)
-            sigs.append(frame_signature(small[::2, ::2]) if detect_shots else None)
-            row_max, col_max = _edge_maxima(small, row_max, col_max)
-            if sampled:
-                flat = small.reshape(-1, 3)
-                k = min(pixels_per_frame, flat.shape[0])
-                idx = rng.choice(flat.shape[0], size=k, replace=False)
-                samples[n] = (idx, flat[idx])
-                thumbs[n] = _thumb(small)
-        frames = len(times)
+        scan = _scan(video, info, detect_shots=detect_shots, every=every,
+                     max_sampled_frames=max_sampled_frames, pixels_per_frame=pixels_per_frame,
+                     analysis_width=analysis_width, rng=np.random.default_rng(seed),
+                     expected=expected, progress=progress)
         video.check_complete()
-    cuts: list[int] = []
-    if detect_shots and frames > 2:
-        scores = np.zeros(frames)
-        settled = np.full(frames, np.inf)
-        for i in range(1, frames):
-            scores[i] = signature_distance(sigs[i - 1], sigs[i])
-            if i + 1 < frames:
-                settled[i] = signature_distance(sigs[i - 1], sigs[i + 1])
-        cuts = detect_cuts(scores, fps, settled=settled)
-    # Letterbox and pillarbox bars (edge rows/columns black in every frame) are not picture:
-    # leave them out of the statistics.
-    keep = _picture_mask(row_max, col_max)
-    bars = _bars(keep, stride, info.height, info.width)
-    width = len(col_max) if col_max is not None else 1
-    samples_kept = {
-        n: rgb[keep[idx // width, idx % width]] if keep is not None else rgb
-        for n, (idx, rgb) in samples.items()
-    }
-    samples_kept = {n: v for n, v in samples_kept.items() if len(v)} or {
-        n: rgb for n, (_, rgb) in samples.items()
-    }
-    samples = samples_kept  # type: ignore[assignment]
-    bounds = [0, *cuts, frames]
-    end_time = times[-1] + 1.0 / fps
-    shots = []
-    for k in range(len(bounds) - 1):
-        start, end = bounds[k], bounds[k + 1]
-        idxs = [i for i in sorted(samples) if start <= i < end]
-        if not idxs:  # a shot shorter than the sampling interval: its nearest sampled frame
-            idxs = [min(samples, key=lambda i: abs(i - (start + end) // 2))]
-        mine = [samples[i] for i in idxs]
-        ok = [frame_is_usable(rgb_to_lab(s, encoding)) for s in mine]
-        usable = [s for s, good in zip(mine, ok, strict=True) if good]
-        chosen = usable or mine
-        thumb_idx = [i for i, good in zip(idxs, ok, strict=True) if good] or idxs
-        shots.append(
-            ShotSamples(
-                index=k,
-                start=start,
-                end=end,
-                start_s=times[start],
-                end_s=times[end] if end < frames else end_time,
-                rgb=np.concatenate(chosen).astype(np.float32),
-                sampled_frames=len(mine),
-                skipped_frames=len(mine) - len(usable) if usable else 0,
-                thumb=thumbs.get(thumb_idx[len(thumb_idx) // 2]),
-            )
-        )
-    return ClipAnalysis(Path(path), info, frames, cuts, shots, encoding, bars)
+    cuts = _cuts(scan.sigs, fps) if detect_shots else []
+    bars = _bars(_picture_mask(scan.row_max, scan.col_max), scan.stride, info.height,
+                 info.width)
+    shots = _shots(scan, _picture_samples(scan), cuts, fps, encoding)
+    return ClipAnalysis(Path(path), info, len(scan.times), cuts, shots, encoding, bars)
