@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from gradecli.color.lut import Lut
@@ -146,6 +147,52 @@ def _lut_schedule(schedule: Sequence[tuple[int, ColorFunction]]
     return None if any(lut is None for _, lut in luts) else luts
 
 
+class _Kernels:
+    """One kernel per shot of a schedule, made when its first frame comes (thread-safe); frames
+    are graded nearly in order, so kernels two shots back are dropped (their tables freed)."""
+
+    def __init__(self, schedule: list[tuple[int, ColorFunction]], in_spec: YCbCrSpec,
+                 in_layout, out_spec: YCbCrSpec, out_layout) -> None:
+        self.schedule = schedule
+        self.starts = [s for s, _ in schedule]
+        self.specs = (in_spec, in_layout, out_spec, out_layout)
+        self.made: dict[int, Yuv8TableKernel | FloatKernel] = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, index: int) -> Yuv8TableKernel | FloatKernel:
+        shot = bisect.bisect_right(self.starts, index) - 1
+        with self.lock:
+            k = self.made.get(shot)
+            if k is None:
+                k = make_kernel(self.schedule[shot][1], *self.specs)
+                self.made[shot] = k
+                for old in [s for s in self.made if s < shot - 1]:
+                    del self.made[old]
+            return k
+
+
+def _output_format(info, options: EncodeOptions, dst: Path):
+    """(pixel format, its plane layout) to encode ``info``'s frames with ``options``;
+    VideoError when the picture's size cannot be coded in it."""
+    out_fmt = choose_output_format(info, options)
+    out_layout = plane_layout(out_fmt)
+    if out_layout is None:  # pragma: no cover - every encoder format we choose is planar
+        raise VideoError(f"{dst}: unsupported output pixel format {out_fmt}")
+    if out_layout.log2_w and info.width % 2 or out_layout.log2_h and info.height % 2:
+        raise VideoError(
+            f"{info.path}: {info.width}x{info.height} has an odd dimension, which {out_fmt} "
+            f"cannot encode; use --pix-fmt yuv444p (or --codec ffv1)"
+        )
+    return out_fmt, out_layout
+
+
+def _schedule_of(fn: ColorFunction | Schedule) -> list[tuple[int, ColorFunction]]:
+    schedule = [(0, fn)] if callable(fn) else sorted(fn, key=lambda item: item[0])
+    if not schedule or schedule[0][0] != 0:
+        raise ValueError("a schedule must start at frame 0")
+    return schedule
+
+
 def transcode(
     src: str | os.PathLike,
     dst: str | os.PathLike,
@@ -180,38 +227,11 @@ def transcode(
     workers = workers or min(2, os.cpu_count() or 1)
     with InputVideo(src) as inp:
         info = inp.info
-        out_fmt = choose_output_format(info, options)
-        out_layout = plane_layout(out_fmt)
-        if out_layout is None:  # pragma: no cover - every encoder format we choose is planar
-            raise VideoError(f"{dst}: unsupported output pixel format {out_fmt}")
-        if out_layout.log2_w and info.width % 2 or out_layout.log2_h and info.height % 2:
-            raise VideoError(
-                f"{info.path}: {info.width}x{info.height} has an odd dimension, which {out_fmt} "
-                f"cannot encode; use --pix-fmt yuv444p (or --codec ffv1)"
-            )
+        out_fmt, out_layout = _output_format(info, options, dst)
         in_layout = plane_layout(info.pix_fmt)
         in_spec = info.ycbcr
         out_spec = YCbCrSpec(in_spec.matrix, in_spec.full_range, out_layout.bit_depth)
-        schedule: list[tuple[int, ColorFunction]] = (
-            [(0, fn)] if callable(fn) else sorted(fn, key=lambda item: item[0])
-        )
-        if not schedule or schedule[0][0] != 0:
-            raise ValueError("a schedule must start at frame 0")
-        starts = [s for s, _ in schedule]
-        kernels: dict[int, Yuv8TableKernel | FloatKernel] = {}
-        kernel_lock = threading.Lock()
-
-        def kernel_for(index: int) -> Yuv8TableKernel | FloatKernel:
-            shot = bisect.bisect_right(starts, index) - 1
-            with kernel_lock:
-                k = kernels.get(shot)
-                if k is None:
-                    k = make_kernel(schedule[shot][1], in_spec, in_layout, out_spec, out_layout)
-                    kernels[shot] = k
-                    for old in [s for s in kernels if s < shot - 1]:
-                        del kernels[old]  # frames are graded nearly in order: free old tables
-                return k
-
+        schedule = _schedule_of(fn)
         luts = _lut_schedule(schedule) if choice.uses_torch else None
         if luts is not None and in_layout is not None:
             from gradecli.engine.torch_batch import TorchGrader
@@ -222,70 +242,79 @@ def transcode(
             frames = _run_batched(inp, out, grader, keep_bars, progress, queue_size, batch)
             return TranscodeResult(dst, frames, out_fmt, out_spec, grader.kernel_name,
                                    choice.name)
+        kernel_for = _Kernels(schedule, in_spec, in_layout, out_spec, out_layout)
         kernel = kernel_for(0)
         out = OutputVideo(dst, inp, options, out_spec, out_fmt)
-        stop = threading.Event()
-        errors: list[BaseException] = []
-        q: queue.Queue = queue.Queue(maxsize=queue_size)
-        decoder = threading.Thread(
-            target=_decode_thread,
-            args=(inp.items(), q, stop, errors),
-            daemon=True,
-            name="gradecli-decode",
-        )
-        pending: queue.SimpleQueue = queue.SimpleQueue()
-        frames = 0
-        submitted = 0
-
-        def grade(frame, index: int):
-            k = kernel_for(index)
-            if isinstance(k, Yuv8TableKernel) or getattr(k, "is_table", False):
-                graded = blank_frame(info.width, info.height, out_layout)
-                k.process(frame_planes(frame, in_layout), out=frame_planes(graded, out_layout))
-            else:
-                if in_layout is not None:
-                    planes = k.process(frame_planes(frame, in_layout))
-                else:
-                    planes = k.process_rgb(frame_rgb(frame))
-                graded = new_frame(planes, out_layout, info.width, info.height)
-            if any(keep_bars) and in_layout is not None and in_layout == out_layout:
-                _copy_bars(frame_planes(frame, in_layout), frame_planes(graded, out_layout),
-                           keep_bars, out_layout)
-            return stamp_like(graded, frame, out_spec.full_range)
-
-        def drain(limit: int) -> None:
-            nonlocal frames
-            while pending.qsize() > limit:
-                item = pending.get()
-                if isinstance(item, Future):
-                    out.encode(item.result())
-                    frames += 1
-                    if progress:
-                        progress(frames, _expected_frames(inp, frames))
-                else:
-                    out.mux_copy(item)
-
-        with _guarded(out, stop, decoder):
-            with ThreadPoolExecutor(
-                max_workers=workers, thread_name_prefix="gradecli-grade"
-            ) as pool:
-                decoder.start()
-                while True:
-                    item = q.get()
-                    if item is _END:
-                        break
-                    if is_video_frame(item):
-                        pending.put(pool.submit(grade, item, submitted))
-                        submitted += 1
-                    else:
-                        pending.put(item)
-                    drain(workers * 2)
-                if errors:
-                    raise errors[0]
-                drain(0)
-            inp.check_complete()
-            out.commit()
+        grade = partial(_grade_frame, kernel_for, info, in_layout, out_layout, out_spec,
+                        keep_bars)
+        frames = _run_threaded(inp, out, grade, progress, queue_size, workers)
     return TranscodeResult(dst, frames, out_fmt, out_spec, type(kernel).__name__)
+
+
+def _grade_frame(kernel_for: _Kernels, info, in_layout, out_layout, out_spec: YCbCrSpec,
+                 keep_bars: tuple[int, int, int, int], frame, index: int):
+    """Frame ``index`` (decode order) graded by its shot's kernel, bars kept, stamped like it."""
+    k = kernel_for(index)
+    if isinstance(k, Yuv8TableKernel) or getattr(k, "is_table", False):
+        graded = blank_frame(info.width, info.height, out_layout)
+        k.process(frame_planes(frame, in_layout), out=frame_planes(graded, out_layout))
+    else:
+        if in_layout is not None:
+            planes = k.process(frame_planes(frame, in_layout))
+        else:
+            planes = k.process_rgb(frame_rgb(frame))
+        graded = new_frame(planes, out_layout, info.width, info.height)
+    if any(keep_bars) and in_layout is not None and in_layout == out_layout:
+        _copy_bars(frame_planes(frame, in_layout), frame_planes(graded, out_layout),
+                   keep_bars, out_layout)
+    return stamp_like(graded, frame, out_spec.full_range)
+
+
+def _run_threaded(inp: InputVideo, out: OutputVideo, grade, progress: ProgressFn | None,
+                  queue_size: int, workers: int) -> int:
+    """Decode (thread) -> ``grade(frame, index)`` on ``workers`` threads -> encode in order
+    (this thread), other packets copied in place; returns the frames written. On any error the
+    output is aborted (_guarded)."""
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    q: queue.Queue = queue.Queue(maxsize=queue_size)
+    decoder = threading.Thread(target=_decode_thread, args=(inp.items(), q, stop, errors),
+                               daemon=True, name="gradecli-decode")
+    pending: queue.SimpleQueue = queue.SimpleQueue()
+    frames = 0
+    submitted = 0
+
+    def drain(limit: int) -> None:
+        nonlocal frames
+        while pending.qsize() > limit:
+            item = pending.get()
+            if isinstance(item, Future):
+                out.encode(item.result())
+                frames += 1
+                if progress:
+                    progress(frames, _expected_frames(inp, frames))
+            else:
+                out.mux_copy(item)
+
+    with _guarded(out, stop, decoder):
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gradecli-grade") as pool:
+            decoder.start()
+            while True:
+                item = q.get()
+                if item is _END:
+                    break
+                if is_video_frame(item):
+                    pending.put(pool.submit(grade, item, submitted))
+                    submitted += 1
+                else:
+                    pending.put(item)
+                drain(workers * 2)
+            if errors:
+                raise errors[0]
+            drain(0)
+        inp.check_complete()
+        out.commit()
+    return frames
 
 
 def _run_batched(inp: InputVideo, out: OutputVideo, grader, keep_bars: tuple[int, int, int, int],
