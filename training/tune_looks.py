@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gradecli.color.look_estimate import FEATURE_CLIP
 from gradecli.color.look_features import FEATURE_NAMES, look_features
 from gradecli.color.spaces import get_encoding
 
@@ -138,7 +139,7 @@ def fit_ridge(x: np.ndarray, y: np.ndarray, alpha: float):
     """(mean, scale, weights (F, T), intercept (T,)) of a ridge regression on standardised
     features; the penalty is ``alpha`` times the number of rows."""
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
-    z = (x - mean) / scale
+    z = np.clip((x - mean) / scale, -FEATURE_CLIP, FEATURE_CLIP)
     ym = y.mean(axis=0)
     w = np.linalg.solve(z.T @ z + alpha * len(z) * np.eye(z.shape[1]), z.T @ (y - ym))
     return mean, scale, w, ym
@@ -146,7 +147,7 @@ def fit_ridge(x: np.ndarray, y: np.ndarray, alpha: float):
 
 def predict(model, x: np.ndarray) -> np.ndarray:
     mean, scale, w, b = model
-    return ((x - mean) / scale) @ w + b
+    return np.clip((x - mean) / scale, -FEATURE_CLIP, FEATURE_CLIP) @ w + b
 
 
 def _folds(groups: list[str]) -> dict[str, int]:

@@ -68,6 +68,11 @@ MAX_EXPOSURE = 1.0
 #: 9.86 / 9.86 / 9.88, and the common-look residual of 5-photo cast sets went 4.99 / 5.16 /
 #: 5.28 (input 5.89): 4 takes a fifth off that harm for a little of the gain.
 EVIDENCE = 4.0
+#: Standardised features are clipped to +-FEATURE_CLIP (in fitting and in use): a picture far
+#: outside what the training photos show (a white card with a few saturated sweets: its darkest
+#: pixels' chromaticity 10 standard deviations out) must not extrapolate the linear prior into a
+#: strong cast.
+FEATURE_CLIP = 3.0
 #: Spread of the single-image illuminant estimates (mean log-chromaticity distance from their
 #: mean) at which ShotLook.confidence is one half.
 DISAGREEMENT_HALF = 0.15
@@ -149,7 +154,7 @@ def _predict(features: np.ndarray) -> np.ndarray:
     if tuple(look_prior.FEATURES) != FEATURE_NAMES:  # a stale generated module
         raise RuntimeError("gradecli.color.look_prior was fitted on other features: run "
                            "python -m training.tune_looks --write")
-    z = (features - look_prior.MEAN) / look_prior.SCALE
+    z = np.clip((features - look_prior.MEAN) / look_prior.SCALE, -FEATURE_CLIP, FEATURE_CLIP)
     cast_ev = z @ look_prior.WEIGHTS + look_prior.INTERCEPT
     norm = float(np.hypot(*cast_ev[:2]))
     if norm > MAX_CAST:
