@@ -270,6 +270,12 @@ def _grade_frame(kernel_for: _Kernels, info, in_layout, out_layout, out_spec: YC
     return stamp_like(graded, frame, out_spec.full_range)
 
 
+def _until_end(q: queue.Queue) -> Iterator:
+    """The decode thread's items from ``q`` (frames and other packets) until its end mark."""
+    while (item := q.get()) is not _END:
+        yield item
+
+
 def _run_threaded(inp: InputVideo, out: OutputVideo, grade, progress: ProgressFn | None,
                   queue_size: int, workers: int) -> int:
     """Decode (thread) -> ``grade(frame, index)`` on ``workers`` threads -> encode in order
@@ -299,10 +305,7 @@ def _run_threaded(inp: InputVideo, out: OutputVideo, grade, progress: ProgressFn
     with _guarded(out, stop, decoder):
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gradecli-grade") as pool:
             decoder.start()
-            while True:
-                item = q.get()
-                if item is _END:
-                    break
+            for item in _until_end(q):
                 if is_video_frame(item):
                     pending.put(pool.submit(grade, item, submitted))
                     submitted += 1
@@ -375,10 +378,7 @@ def _run_batched(inp: InputVideo, out: OutputVideo, grader, keep_bars: tuple[int
                 pending.extend(held)
                 held.clear()
 
-            while True:
-                item = q.get()
-                if item is _END:
-                    break
+            for item in _until_end(q):
                 if is_video_frame(item):
                     gathered.append(item)
                     index += 1
