@@ -59,6 +59,7 @@ from gradecli.pipeline.shot_look import (
     default_max_de,
     measured_look,
     same_scene,
+    scene_noise_scale,
     target_look,
     target_noise_scale,
     unbarred,
@@ -244,6 +245,8 @@ class _GroupPlan:
     clip_looks: dict[int, ShotLook]
     goal: ShotLook | None
     noise_scale: float
+    #: The target's picture (a hero clip's or a reference's thumbnail), None for other targets.
+    target_picture: np.ndarray | None = None
 
     @property
     def hero(self) -> int | None:
@@ -279,8 +282,9 @@ def _plan_group(members: list[int], analyses: list[ClipAnalysis], labs: list[np.
     if mode == "look":
         goal = target_look(tgt, [clip_looks[i] for i in members],
                            [len(analyses[i].rgb) for i in members], analyses[members[0]].encoding)
+    target_picture = pictures[tgt.hero] if tgt.hero is not None else tgt.thumb
     return _GroupPlan(members, tgt, mode, method, model, looks, clip_looks, goal,
-                      target_noise_scale(tgt.kind, len(members)))
+                      target_noise_scale(tgt.kind, len(members)), target_picture)
 
 
 def _skin_for(path: Path, opts: MatchOptions, on_clip) -> SkinModel | None:
@@ -316,7 +320,7 @@ def _grade_shot(a: ClipAnalysis, shot: ShotSamples, src_look: ShotLook, src_lab:
         fit = fit_shot_lut(
             ShotInput(shot.rgb, src_lab, pic, a.encoding, src_look),
             ShotGoal(plan.mode, plan.method, plan.target, plan.goal, plan.model,
-                     plan.noise_scale),
+                     scene_noise_scale(plan.noise_scale, unbarred(a, pic), plan.target_picture)),
             opts,
         )
         lut, after_mean, share = fit.lut, fit.after_mean, fit.look_share

@@ -39,6 +39,7 @@ __all__ = [
     "target_look",
     "look_transfer_lut",
     "target_noise_scale",
+    "scene_noise_scale",
     "measured_look",
     "unbarred",
 ]
@@ -137,6 +138,26 @@ def target_noise_scale(kind: str, members: int) -> float:
     if kind in ("average", "median"):
         return max(0.5, 1.0 - 1.0 / max(1, members))
     return 2.0
+
+
+#: The least noise of a change of look between two pictures of one scene (in units of one
+#: estimate's content noise): codec noise and framing still differ.
+MIN_SCENE_NOISE = 0.1
+
+
+def scene_noise_scale(noise_scale: float, picture: np.ndarray | None,
+                      target: np.ndarray | None) -> float:
+    """``noise_scale`` for a change from a shot (``picture``) towards a target picture: an
+    estimate's error is a function of what the picture shows, so two pictures of one scene
+    (content_similarity rho >= SAME_SCENE) share it and the difference of their estimates has
+    variance ``2 (1 - rho)`` of one estimate's, not 2. Unchanged for other content, a missing
+    picture or a target that is not one picture's estimate (``noise_scale`` < 2)."""
+    if picture is None or target is None or noise_scale < 2.0:
+        return noise_scale
+    rho = content_similarity(picture, target)
+    if rho < SAME_SCENE:
+        return noise_scale
+    return max(MIN_SCENE_NOISE, 2.0 * (1.0 - rho))
 
 
 def measured_look(lut: Lut, rgb: np.ndarray | None, encoding: str,

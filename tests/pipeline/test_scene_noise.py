@@ -1,0 +1,37 @@
+"""A change of look between two pictures of one scene is not within content noise: the
+estimates' content error is shared, so the noise of their difference shrinks."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradecli.color.look_estimate import estimate_look
+from gradecli.color.transfer_functions import srgb_eotf, srgb_eotf_inverse
+from gradecli.pipeline.shot_look import MIN_SCENE_NOISE, look_transfer_lut, scene_noise_scale
+from tests._look_photos import photos
+
+
+def _cast(rgb: np.ndarray, gains) -> np.ndarray:
+    return srgb_eotf_inverse(np.clip(srgb_eotf(rgb) * np.asarray(gains), 0.0, 1.0))
+
+
+def test_same_scene_lowers_the_noise_other_content_keeps_it():
+    pics = photos()
+    a, b = pics["coffee"], pics["astronaut"]
+    cool = _cast(a, (0.8, 1.0, 1.25))
+    same = scene_noise_scale(2.0, cool, a)
+    assert MIN_SCENE_NOISE <= same < 0.5
+    assert scene_noise_scale(2.0, a, b) == 2.0  # different content
+    assert scene_noise_scale(1.0, cool, a) == 1.0  # a neutral target is exact already
+    assert scene_noise_scale(2.0, None, a) == 2.0
+
+
+def test_a_cast_take_moves_towards_its_uncast_take():
+    a = photos()["coffee"]
+    cool = _cast(a, (0.8, 1.0, 1.25))
+    src, tgt = (estimate_look(x.reshape(-1, 3), "srgb", x) for x in (cool, a))
+    _, share_other = look_transfer_lut(src, tgt, "srgb", 1.0, 17, 2.0)
+    lut, share_same = look_transfer_lut(src, tgt, "srgb", 1.0, 17, scene_noise_scale(2.0, cool, a))
+    assert share_same > share_other and share_same > 0.5
+    before = np.abs(cool - a).mean()
+    assert np.abs(lut.apply(cool) - a).mean() < before
