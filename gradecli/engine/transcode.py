@@ -276,6 +276,13 @@ def _until_end(q: queue.Queue) -> Iterator:
         yield item
 
 
+def _finish(errors: list[BaseException], drain: Callable[[int], None]) -> None:
+    """After the decoder's end: its error if it had one, else every graded frame written."""
+    if errors:
+        raise errors[0]
+    drain(0)
+
+
 def _run_threaded(inp: InputVideo, out: OutputVideo, grade, progress: ProgressFn | None,
                   queue_size: int, workers: int) -> int:
     """Decode (thread) -> ``grade(frame, index)`` on ``workers`` threads -> encode in order
@@ -312,9 +319,7 @@ def _run_threaded(inp: InputVideo, out: OutputVideo, grade, progress: ProgressFn
                 else:
                     pending.put(item)
                 drain(workers * 2)
-            if errors:
-                raise errors[0]
-            drain(0)
+            _finish(errors, drain)
         inp.check_complete()
         out.commit()
     return frames
@@ -388,9 +393,7 @@ def _run_batched(inp: InputVideo, out: OutputVideo, grader, keep_bars: tuple[int
                     (held if gathered else pending).append(item)
                 drain(1)
             submit()
-            if errors:
-                raise errors[0]
-            drain(0)
+            _finish(errors, drain)
         inp.check_complete()
         out.commit()
     return done
