@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gradecli.color.look_estimate import FEATURE_CLIP
+from gradecli.color.look_estimate import standardised
 from gradecli.color.look_features import FEATURE_NAMES, look_features
 from gradecli.color.spaces import get_encoding
 
@@ -139,7 +139,7 @@ def fit_ridge(x: np.ndarray, y: np.ndarray, alpha: float):
     """(mean, scale, weights (F, T), intercept (T,)) of a ridge regression on standardised
     features; the penalty is ``alpha`` times the number of rows."""
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
-    z = np.clip((x - mean) / scale, -FEATURE_CLIP, FEATURE_CLIP)
+    z = standardised(x, mean, scale)
     ym = y.mean(axis=0)
     w = np.linalg.solve(z.T @ z + alpha * len(z) * np.eye(z.shape[1]), z.T @ (y - ym))
     return mean, scale, w, ym
@@ -147,7 +147,7 @@ def fit_ridge(x: np.ndarray, y: np.ndarray, alpha: float):
 
 def predict(model, x: np.ndarray) -> np.ndarray:
     mean, scale, w, b = model
-    return np.clip((x - mean) / scale, -FEATURE_CLIP, FEATURE_CLIP) @ w + b
+    return standardised(x, mean, scale) @ w + b
 
 
 def _folds(groups: list[str]) -> dict[str, int]:

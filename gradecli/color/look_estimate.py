@@ -85,7 +85,6 @@ _LUMA = np.array([0.2126, 0.7152, 0.0722])  # BT.709 / sRGB luminance weights of
 _BRIGHT = 0.6
 
 
-
 @dataclass(frozen=True)
 class ShotLook:
     """A shot's estimated grade relative to a neutral rendering.
@@ -149,12 +148,18 @@ def _linear(rgb: np.ndarray, encoding: str) -> np.ndarray:
     return get_encoding(encoding).decode(np.clip(np.asarray(rgb, np.float64), 0.0, 1.0))
 
 
+def standardised(features: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Features (..., F) as the prior takes them, in fitting and in use: standardised by the
+    training photos' ``mean`` and ``scale``, clipped to +-FEATURE_CLIP."""
+    return np.clip((features - mean) / scale, -FEATURE_CLIP, FEATURE_CLIP)
+
+
 def _predict(features: np.ndarray) -> np.ndarray:
     """(log R/G, log B/G, stops) from the prior's ridge regression, clamped to its range."""
     if tuple(look_prior.FEATURES) != FEATURE_NAMES:  # a stale generated module
         raise RuntimeError("gradecli.color.look_prior was fitted on other features: run "
                            "python -m training.tune_looks --write")
-    z = np.clip((features - look_prior.MEAN) / look_prior.SCALE, -FEATURE_CLIP, FEATURE_CLIP)
+    z = standardised(features, look_prior.MEAN, look_prior.SCALE)
     cast_ev = z @ look_prior.WEIGHTS + look_prior.INTERCEPT
     norm = float(np.hypot(*cast_ev[:2]))
     if norm > MAX_CAST:

@@ -48,7 +48,12 @@ from gradecli.pipeline.protect import face_skin_model, protected_grade
 from gradecli.pipeline.recipe import Recipe, file_sha256, recipe_path_for, write_recipe
 from gradecli.pipeline.render import PhaseFn
 from gradecli.pipeline.shot_fit import ShotGoal, ShotInput, fit_shot_lut
-from gradecli.pipeline.shot_look import same_scene, target_look
+from gradecli.pipeline.shot_look import (
+    same_scene,
+    scene_noise_scale,
+    target_look,
+    target_noise_scale,
+)
 from gradecli.pipeline.targets import Target, build_target
 
 __all__ = ["GradePlan", "GradeRequest", "GradeResult", "default_output", "grade_file",
@@ -395,6 +400,7 @@ def _grade_still(src_p, out, render, opts, look, target, method, lut_base, comme
             mode, method, target,
             look=target_look(target, [], [], "srgb") if mode == "look" else None,
             model=load_style_model(method, opts.device) if mode == "model" else None,
+            noise_scale=scene_noise_scale(target_noise_scale("ref", 1), pic, target.thumb),
         )
         fit = fit_shot_lut(ShotInput(sample, src_lab, img.rgb, "srgb", src_look), goal, opts)
         lut = with_look(fit.lut, look.params)

@@ -35,3 +35,23 @@ def test_a_cast_take_moves_towards_its_uncast_take():
     assert share_same > share_other and share_same > 0.5
     before = np.abs(cool - a).mean()
     assert np.abs(lut.apply(cool) - a).mean() < before
+
+
+def test_grade_by_look_towards_a_reference_of_the_same_scene(tmp_path):
+    # A cool take graded towards its uncast take by look alone moves towards it (before, the
+    # change was taken for content noise and nothing moved).
+    import cv2
+
+    from gradecli.cli.app import run
+    from gradecli.io.images import read_image
+
+    a = photos()["coffee"]
+    cool = _cast(a, (0.8, 1.0, 1.25))
+    src, ref, out = tmp_path / "cool.png", tmp_path / "ref.png", tmp_path / "out.png"
+    for path, rgb in ((src, cool), (ref, a)):
+        cv2.imwrite(str(path), cv2.cvtColor(np.rint(rgb * 255).astype(np.uint8),
+                                            cv2.COLOR_RGB2BGR))
+    assert run(["-q", "grade", str(src), "--ref", str(ref), "--match", "look",
+                "-o", str(out)]) == 0
+    got, want = read_image(out).rgb, read_image(ref).rgb
+    assert np.abs(got - want).mean() < 0.7 * np.abs(read_image(src).rgb - want).mean()
