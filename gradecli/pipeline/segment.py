@@ -35,7 +35,7 @@ from gradecli.color.masks import (
 )
 from gradecli.engine.analysis import analyze_clip
 from gradecli.errors import BadInputError
-from gradecli.io.faces import detect_faces, inner_region
+from gradecli.io.faces import inner_region, seed_faces
 from gradecli.io.images import is_image_path, read_image, write_image, write_mask
 from gradecli.io.video import InputVideo, MaskVideo, frame_to_rgb, is_video_path, read_frames_at
 from gradecli.pipeline.batch import output_exists
@@ -109,8 +109,8 @@ def skin_model_of(pictures: list[np.ndarray]) -> tuple[SkinModel | None, int]:
     """The skin model seeded by the faces in ``pictures`` (H, W, 3) 0..1 (None without
     faces), and how many faces seeded it."""
     pixels = []
-    for pic in pictures:
-        for face in detect_faces(pic):
+    for pic, faces in zip(pictures, seed_faces(pictures), strict=True):
+        for face in faces:
             pixels.append(np.asarray(pic, np.float32)[inner_region(face)])
     model = fit_skin_model(pixels)
     return (model, len(pixels)) if model is not None else (None, 0)
@@ -119,8 +119,9 @@ def skin_model_of(pictures: list[np.ndarray]) -> tuple[SkinModel | None, int]:
 def shot_skin_models(path: Path, frames: int, cuts: list[int]
                      ) -> tuple[list[SkinModel | None], int]:
     """One skin model per shot of a clip (shots split at ``cuts``, frame indices), each seeded
-    by the faces in SHOT_SEEDS frames of its own (light and people change at a cut); a shot
-    where no face is found takes the model of all the clip's faces (None: none anywhere).
+    by the faces in SHOT_SEEDS frames of its own (light and people change at a cut;
+    gradecli.io.faces.seed_faces); a shot where no face is found takes the model of all the
+    clip's faces (None: none anywhere).
     Returns the models and how many faces were found."""
     bounds = [0, *[c for c in cuts if 0 < c < frames], max(frames, 1)]
     shots = list(zip(bounds[:-1], bounds[1:], strict=True))
@@ -128,11 +129,12 @@ def shot_skin_models(path: Path, frames: int, cuts: list[int]
     wanted = [min(1.0, (a + (i + 0.5) * (b - a) / SHOT_SEEDS) / last)
               for a, b in shots for i in range(SHOT_SEEDS)]
     _, got = read_frames_at(path, wanted)
-    pixels: list[list[np.ndarray]] = [[] for _ in shots]
+    by_shot: list[list[np.ndarray]] = [[] for _ in shots]
     for index, _, rgb in got:
-        k = min(len(shots) - 1, max(0, bisect.bisect_right(bounds, index) - 1))
-        for face in detect_faces(rgb):
-            pixels[k].append(np.asarray(rgb, np.float32)[inner_region(face)])
+        by_shot[min(len(shots) - 1, max(0, bisect.bisect_right(bounds, index) - 1))].append(rgb)
+    pixels = [[np.asarray(rgb, np.float32)[inner_region(face)]
+               for rgb, faces in zip(pics, seed_faces(pics), strict=True) for face in faces]
+              for pics in by_shot]
     everyone = fit_skin_model([px for ps in pixels for px in ps])
     models = [(fit_skin_model(ps) if ps else None) or everyone for ps in pixels]
     return models, sum(len(ps) for ps in pixels)
