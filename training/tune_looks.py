@@ -25,6 +25,7 @@ import argparse
 import datetime
 import sys
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +52,15 @@ NO_CAST = 0.1
 #: from 3.44 to 4.63, and grade --ref and blind look removal did not improve (-4 % and 0 %).
 LOOKS = 0.0
 ALPHAS = (0.03, 0.1, 0.3, 1.0, 3.0)
+#: Evidence thresholds tried for gradecli.color.look_estimate.change_evidence, and the harm a
+#: change between two different pictures graded alike may do on average (ΔE00 on the
+#: ColorChecker, as ``verify --by look`` measures; cross-validated estimates): half of the
+#: 1.0 ΔE00 the project allows on pictures, since photos outside the training set make noisier
+#: estimates than cross-validation within it shows. The smallest threshold within it is chosen.
+EVIDENCES = (2.0, 4.0, 6.0, 9.0, 12.0, 16.0, 24.0)
+SAME_LOOK_BUDGET = 0.5
+#: Pairs of training rows (different photos) sampled for each side of that table.
+EVIDENCE_PAIRS = 1500
 FOLDS = 5
 TARGETS = ("cast log R/G", "cast log B/G", "exposure (stops)")
 
@@ -185,6 +195,79 @@ def noise_floor(photos: dict[str, np.ndarray], x, y, groups, alpha: float) -> np
     return np.array([look_difference(a, b) for i, a in enumerate(looks) for b in looks[i + 1:]])
 
 
+@dataclass(frozen=True)
+class EvidenceRow:
+    """One threshold's cross-validated effect (ΔE00 on the ColorChecker, means over pairs):
+    ``harm``, the change made between pictures graded alike; ``error``, the distance to the
+    true change between pictures graded differently; ``moved``, the share of those changes
+    made at all."""
+
+    evidence: float
+    harm: float
+    error: float
+    moved: float
+    #: The error of making no change at all, for comparison.
+    baseline: float
+
+
+def _pairs(rows: np.ndarray, names: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """EVIDENCE_PAIRS (i, j) pairs of ``rows`` from different photos."""
+    i = rng.choice(rows, 4 * EVIDENCE_PAIRS)
+    j = rng.choice(rows, 4 * EVIDENCE_PAIRS)
+    keep = names[i] != names[j]
+    return np.stack([i[keep], j[keep]], axis=1)[:EVIDENCE_PAIRS]
+
+
+def evidence_table(p: np.ndarray, y: np.ndarray, groups: list[str], seed: int
+                   ) -> list[EvidenceRow]:
+    """Each of EVIDENCES applied to pairs of the training rows' cross-validated estimates
+    ``p`` (true looks ``y``): grading row i towards row j's estimated look, as ``grade --ref``
+    and ``match`` towards one other picture do (change noise 2)."""
+    from gradecli.color.look_estimate import NEUTRAL, ShotLook, change_evidence, look_difference
+
+    rng = np.random.default_rng([seed, 53])
+    names = np.asarray(groups)
+    alike = _pairs(np.flatnonzero(np.abs(y).max(axis=1) < 1e-9), names, rng)
+    unlike = _pairs(np.arange(len(y)), names, rng)
+
+    def look(v: np.ndarray) -> ShotLook:
+        return ShotLook((float(v[0]), float(v[1])), float(v[2]))
+
+    baseline = float(np.mean([look_difference(NEUTRAL, look(y[j] - y[i])) for i, j in unlike]))
+    table = []
+    for ev in EVIDENCES:
+        harm, error, moved = [], [], []
+        for pairs, out in ((alike, harm), (unlike, error)):
+            for i, j in pairs:
+                share = change_evidence(look(p[i]), look(p[j]), 2.0, ev)
+                change = look(share * (p[j] - p[i]))
+                if out is harm:
+                    out.append(look_difference(change, NEUTRAL))
+                else:
+                    out.append(look_difference(change, look(y[j] - y[i])))
+                    moved.append(share > 0.0)
+        table.append(EvidenceRow(ev, float(np.mean(harm)), float(np.mean(error)),
+                                 float(np.mean(moved)), baseline))
+    return table
+
+
+def chosen_evidence(table: list[EvidenceRow]) -> EvidenceRow:
+    """The smallest threshold whose harm is within SAME_LOOK_BUDGET (else the largest)."""
+    within = [r for r in table if r.harm <= SAME_LOOK_BUDGET]
+    return min(within, key=lambda r: r.evidence) if within else max(table,
+                                                                     key=lambda r: r.evidence)
+
+
+def _evidence_comment(row: EvidenceRow) -> str:
+    text = (f"The evidence threshold of a change of look (gradecli.color.look_estimate."
+            f"change_evidence): the smallest of {EVIDENCES} at which grading a training photo "
+            f"towards another graded alike changes it by at most {SAME_LOOK_BUDGET} ΔE00 on "
+            f"the ColorChecker (cross-validated: here {row.harm:.2f}; towards a different look "
+            f"the error to the true change is {row.error:.2f} against {row.baseline:.2f} for "
+            f"no change, {100 * row.moved:.0f} % of those changes made).")
+    return "\n".join("#: " + line for line in textwrap.wrap(text, 92))
+
+
 def _fmt(a) -> str:
     """A literal wrapped at 96 columns (inside brackets, so the lines need no backslash)."""
     text = repr(a if isinstance(a, tuple) else np.round(np.asarray(a, np.float64), 8).tolist())
@@ -192,7 +275,8 @@ def _fmt(a) -> str:
 
 
 def write_module(model, alpha: float, n_photos: int, n_rows: int, cv_err: np.ndarray,
-                 cv_r2: np.ndarray, noise: np.ndarray, floor: np.ndarray) -> None:
+                 cv_r2: np.ndarray, noise: np.ndarray, floor: np.ndarray,
+                 evidence: EvidenceRow) -> None:
     mean, scale, w, b = model
     errs = ";\n".join(f"{t} {e:.3f} (R² {r:.2f})" for t, e, r in
                        zip(TARGETS, cv_err, cv_r2, strict=True))
@@ -220,6 +304,8 @@ NOISE = np.array({_fmt(noise)})
 #: ({len(floor)} pairs, cross-validated estimates): percentiles 50, 75, 90, 95. Pictures graded
 #: alike differ this much to the estimator through their content alone.
 LOOK_FLOOR = {_fmt(np.percentile(floor, [50, 75, 90, 95]))}
+{_evidence_comment(evidence)}
+EVIDENCE = {evidence.evidence!r}
 '''
     OUT.write_text(text, encoding="utf-8")
 
@@ -260,8 +346,8 @@ def main(argv: list[str] | None = None) -> int:
               + " | ".join(f"{e:.3f}" for e in err) + " |")
         score = float(np.mean(r2))
         if best is None or score > best[0]:
-            best = (score, alpha, err, r2, noise)
-    _, alpha, err, r2, noise = best
+            best = (score, alpha, err, r2, noise, p)
+    _, alpha, err, r2, noise, p = best
     print("estimates on photos with no cast (cross-validated), RMS: "
           + ", ".join(f"{t} {v:.3f}" for t, v in zip(TARGETS, np.sqrt(np.diag(noise)),
                                                      strict=True)))
@@ -271,8 +357,17 @@ def main(argv: list[str] | None = None) -> int:
     print("look differences between uncast training photos (ΔE00, cross-validated): "
           + ", ".join(f"p{q} {v:.2f}" for q, v in
                       zip((50, 75, 90, 95), np.percentile(floor, [50, 75, 90, 95]), strict=True)))
+    table = evidence_table(p, y, groups, args.seed)
+    print("\n| evidence threshold | harm: graded alike (ΔE00) | error: graded differently | "
+          "changes made |\n|---|---|---|---|")
+    for r in table:
+        print(f"| {r.evidence:g} | {r.harm:.2f} | {r.error:.2f} | {100 * r.moved:.0f}% |")
+    print(f"| never (no change) | 0.00 | {table[-1].baseline:.2f} | 0% |")
+    chosen = chosen_evidence(table)
+    print(f"chosen evidence threshold {chosen.evidence:g} (harm budget {SAME_LOOK_BUDGET})")
     if args.write:
-        write_module(fit_ridge(x, y, alpha), alpha, len(photos), len(x), err, r2, noise, floor)
+        write_module(fit_ridge(x, y, alpha), alpha, len(photos), len(x), err, r2, noise, floor,
+                     chosen)
         print(f"wrote {OUT}")
     return 0
 

@@ -63,11 +63,10 @@ MAX_EXPOSURE = 1.0
 #: A change of look (cast and exposure) is made in full only where it stands out from the
 #: estimates' content noise (look_prior.NOISE): positive-part James-Stein shrinkage
 #: ``max(0, 1 - EVIDENCE / m2)``, ``m2`` the change's squared Mahalanobis length in that noise.
-#: Chosen on the training photos (2.37, 4, 6.25): grading one photo towards another of the same
-#: look changed it by 1.60 / 1.27 / 1.04 ΔE00 while the error against the true look stayed
-#: 9.86 / 9.86 / 9.88, and the common-look residual of 5-photo cast sets went 4.99 / 5.16 /
-#: 5.28 (input 5.89): 4 takes a fifth off that harm for a little of the gain.
-EVIDENCE = 4.0
+#: EVIDENCE is chosen with the prior, by cross-validation on the training photos
+#: (look_prior.EVIDENCE, ``python -m training.tune_looks``): the smallest threshold at which a
+#: change between two pictures graded alike stays within a harm budget.
+EVIDENCE = float(look_prior.EVIDENCE)
 #: Standardised features are clipped to +-FEATURE_CLIP (in fitting and in use): a picture far
 #: outside what the training photos show (a white card with a few saturated sweets: its darkest
 #: pixels' chromaticity 10 standard deviations out) must not extrapolate the linear prior into a
@@ -255,18 +254,20 @@ def transfer_look(
     return target.black + (1.0 - target.black) * out
 
 
-def change_evidence(source: ShotLook, target: ShotLook, noise_scale: float = 2.0) -> float:
+def change_evidence(source: ShotLook, target: ShotLook, noise_scale: float = 2.0,
+                    evidence: float = EVIDENCE) -> float:
     """How much, 0..1, of the change from ``source``'s cast and exposure to ``target``'s to make.
 
     ``noise_scale``: the variance of the change's noise in units of one estimate's
     (look_prior.NOISE): 2 when both looks are estimates of different pictures, 1 when the target
     is given exactly (neutral), ``1 - 1/n`` towards the average of n estimates including the
-    source. 1 for a change well above the noise, 0 for one within it ("do no harm")."""
+    source. ``evidence``: the shrinkage threshold (:data:`EVIDENCE`). 1 for a change well above
+    the noise, 0 for one within it ("do no harm")."""
     d = np.array([*np.subtract(target.cast, source.cast), target.exposure - source.exposure])
     if not d.any() or noise_scale <= 0.0:
         return 1.0
     m2 = float(d @ np.linalg.solve(noise_scale * look_prior.NOISE, d))
-    return max(0.0, 1.0 - EVIDENCE / m2) if m2 > 0.0 else 1.0
+    return max(0.0, 1.0 - evidence / m2) if m2 > 0.0 else 1.0
 
 
 def towards(source: ShotLook, target: ShotLook, amount: float) -> ShotLook:

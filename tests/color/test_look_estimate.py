@@ -136,9 +136,16 @@ def test_change_evidence_ignores_noise_and_makes_clear_changes():
 
     assert change_evidence(NEUTRAL, NEUTRAL) == 1.0
     assert change_evidence(NEUTRAL, ShotLook(cast=(0.01, -0.01))) == 0.0
-    assert change_evidence(NEUTRAL, ShotLook(cast=(1.0, -1.0), exposure=1.0)) > 0.8
+    # A strong magenta cast: across the axis content moves estimates along (warm-cool).
+    magenta = ShotLook(cast=(1.0, 1.0))
+    assert change_evidence(NEUTRAL, magenta) > 0.8
+    # Along that axis the same size counts for less: warm content reads as a warm cast.
+    warm = ShotLook(cast=(1.0, -1.0))
+    assert 0.0 < change_evidence(NEUTRAL, warm) < change_evidence(NEUTRAL, magenta)
+    # The threshold is a parameter: a smaller one makes more of the same change.
+    assert change_evidence(NEUTRAL, warm, evidence=1.0) > change_evidence(NEUTRAL, warm)
     # A target given exactly (noise_scale 1) needs less evidence than another estimate (2).
-    mid = ShotLook(cast=(0.3, -0.3))
+    mid = ShotLook(cast=(0.6, -0.6))
     assert change_evidence(NEUTRAL, mid, 1.0) > change_evidence(NEUTRAL, mid, 2.0)
     half = towards(NEUTRAL, ShotLook(cast=(0.2, -0.4), exposure=1.0, black=0.1), 0.5)
     np.testing.assert_allclose(half.cast, (0.1, -0.2))

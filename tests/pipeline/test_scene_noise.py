@@ -32,14 +32,15 @@ def test_a_cast_take_moves_towards_its_uncast_take():
     src, tgt = (estimate_look(x.reshape(-1, 3), "srgb", x) for x in (cool, a))
     _, share_other = look_transfer_lut(src, tgt, "srgb", 1.0, 17, 2.0)
     lut, share_same = look_transfer_lut(src, tgt, "srgb", 1.0, 17, scene_noise_scale(2.0, cool, a))
-    assert share_same > share_other and share_same > 0.5
+    # Towards another picture's estimate the same change is within content noise: not made.
+    assert share_other == 0.0 and share_same > 0.2
     before = np.abs(cool - a).mean()
     assert np.abs(lut.apply(cool) - a).mean() < before
 
 
 def test_grade_by_look_towards_a_reference_of_the_same_scene(tmp_path):
-    # A cool take graded towards its uncast take by look alone moves towards it (before, the
-    # change was taken for content noise and nothing moved).
+    # A cool take graded towards its uncast take by look alone moves towards it (taken for
+    # content noise, as towards a picture of other content, nothing would move).
     import cv2
 
     from gradecli.cli.app import run
@@ -54,4 +55,4 @@ def test_grade_by_look_towards_a_reference_of_the_same_scene(tmp_path):
     assert run(["-q", "grade", str(src), "--ref", str(ref), "--match", "look",
                 "-o", str(out)]) == 0
     got, want = read_image(out).rgb, read_image(ref).rgb
-    assert np.abs(got - want).mean() < 0.7 * np.abs(read_image(src).rgb - want).mean()
+    assert np.abs(got - want).mean() < 0.9 * np.abs(read_image(src).rgb - want).mean()
