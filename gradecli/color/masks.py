@@ -74,8 +74,8 @@ class SkinModel:
     def mahalanobis(self, cbcr: np.ndarray) -> np.ndarray:
         """Mahalanobis distance of (..., 2) chroma (see the class) from the model."""
         d = cbcr - np.asarray(self.mean, np.float32)
-        if self.faces:  # hue angles wrap
-            d[..., 0] = (d[..., 0] + 180.0) % 360.0 - 180.0
+        if self.faces:  # hue angles wrap (to -180..180; rint is several times faster than %)
+            d[..., 0] -= np.float32(360.0) * np.rint(d[..., 0] * np.float32(1.0 / 360.0))
         inv = np.linalg.inv(np.asarray(self.cov, np.float64)).astype(np.float32)
         q = d[..., 0] ** 2 * inv[0, 0] + 2 * d[..., 0] * d[..., 1] * inv[0, 1] \
             + d[..., 1] ** 2 * inv[1, 1]
@@ -126,10 +126,12 @@ def skin_chroma(rgb: np.ndarray) -> np.ndarray:
     in hue by 10..20 degrees or carry more saturation for their lightness, and a warm grey wall
     carries much less."""
     x = np.asarray(rgb, np.float32)
-    d = x @ (255.0 * _BT601[1:].T)
-    hue = np.degrees(np.arctan2(d[..., 1], d[..., 0])) % 360.0
-    sat = np.hypot(d[..., 0], d[..., 1]) / (_luma(x) + _LUMA_FLOOR)
-    return np.stack([hue, np.log(sat + 1.0)], axis=-1).astype(np.float32)
+    d = x @ (255.0 * _BT601[1:].T).astype(np.float32)
+    hue = np.arctan2(d[..., 1], d[..., 0])
+    hue *= np.float32(180.0 / np.pi)
+    hue += np.where(hue < 0.0, np.float32(360.0), np.float32(0.0))  # 0..360
+    sat = np.hypot(d[..., 0], d[..., 1]) / (_luma(x) + np.float32(_LUMA_FLOOR))
+    return np.stack([hue, np.log1p(sat)], axis=-1).astype(np.float32)
 
 
 def _luma(rgb: np.ndarray) -> np.ndarray:
