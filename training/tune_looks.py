@@ -206,8 +206,6 @@ class EvidenceRow:
     harm: float
     error: float
     moved: float
-    #: The error of making no change at all, for comparison.
-    baseline: float
 
 
 def _pairs(rows: np.ndarray, names: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -219,10 +217,11 @@ def _pairs(rows: np.ndarray, names: np.ndarray, rng: np.random.Generator) -> np.
 
 
 def evidence_table(p: np.ndarray, y: np.ndarray, groups: list[str], seed: int
-                   ) -> list[EvidenceRow]:
+                   ) -> tuple[list[EvidenceRow], float]:
     """Each of EVIDENCES applied to pairs of the training rows' cross-validated estimates
     ``p`` (true looks ``y``): grading row i towards row j's estimated look, as ``grade --ref``
-    and ``match`` towards one other picture do (change noise 2)."""
+    and ``match`` towards one other picture do (change noise 2). Returns the rows and the
+    error of making no change at all between pictures graded differently."""
     from gradecli.color.look_estimate import NEUTRAL, ShotLook, change_evidence, look_difference
 
     rng = np.random.default_rng([seed, 53])
@@ -233,22 +232,21 @@ def evidence_table(p: np.ndarray, y: np.ndarray, groups: list[str], seed: int
     def look(v: np.ndarray) -> ShotLook:
         return ShotLook((float(v[0]), float(v[1])), float(v[2]))
 
-    baseline = float(np.mean([look_difference(NEUTRAL, look(y[j] - y[i])) for i, j in unlike]))
+    def made(i: int, j: int, ev: float) -> tuple[float, ShotLook]:
+        """The share of row i's change towards row j's estimate that is made, and the change."""
+        share = change_evidence(look(p[i]), look(p[j]), 2.0, ev)
+        return share, look(share * (p[j] - p[i]))
+
     table = []
     for ev in EVIDENCES:
-        harm, error, moved = [], [], []
-        for pairs, out in ((alike, harm), (unlike, error)):
-            for i, j in pairs:
-                share = change_evidence(look(p[i]), look(p[j]), 2.0, ev)
-                change = look(share * (p[j] - p[i]))
-                if out is harm:
-                    out.append(look_difference(change, NEUTRAL))
-                else:
-                    out.append(look_difference(change, look(y[j] - y[i])))
-                    moved.append(share > 0.0)
+        harm = [look_difference(made(i, j, ev)[1], NEUTRAL) for i, j in alike]
+        unlike_made = [made(i, j, ev) for i, j in unlike]
+        error = [look_difference(change, look(y[j] - y[i]))
+                 for (_, change), (i, j) in zip(unlike_made, unlike, strict=True)]
         table.append(EvidenceRow(ev, float(np.mean(harm)), float(np.mean(error)),
-                                 float(np.mean(moved)), baseline))
-    return table
+                                 float(np.mean([share > 0.0 for share, _ in unlike_made]))))
+    baseline = float(np.mean([look_difference(NEUTRAL, look(y[j] - y[i])) for i, j in unlike]))
+    return table, baseline
 
 
 def chosen_evidence(table: list[EvidenceRow]) -> EvidenceRow:
@@ -258,12 +256,12 @@ def chosen_evidence(table: list[EvidenceRow]) -> EvidenceRow:
                                                                      key=lambda r: r.evidence)
 
 
-def _evidence_comment(row: EvidenceRow) -> str:
+def _evidence_comment(row: EvidenceRow, baseline: float) -> str:
     text = (f"The evidence threshold of a change of look (gradecli.color.look_estimate."
             f"change_evidence): the smallest of {EVIDENCES} at which grading a training photo "
             f"towards another graded alike changes it by at most {SAME_LOOK_BUDGET} ΔE00 on "
             f"the ColorChecker (cross-validated: here {row.harm:.2f}; towards a different look "
-            f"the error to the true change is {row.error:.2f} against {row.baseline:.2f} for "
+            f"the error to the true change is {row.error:.2f} against {baseline:.2f} for "
             f"no change, {100 * row.moved:.0f} % of those changes made).")
     return "\n".join("#: " + line for line in textwrap.wrap(text, 92))
 
@@ -276,7 +274,7 @@ def _fmt(a) -> str:
 
 def write_module(model, alpha: float, n_photos: int, n_rows: int, cv_err: np.ndarray,
                  cv_r2: np.ndarray, noise: np.ndarray, floor: np.ndarray,
-                 evidence: EvidenceRow) -> None:
+                 evidence: EvidenceRow, baseline: float) -> None:
     mean, scale, w, b = model
     errs = ";\n".join(f"{t} {e:.3f} (R² {r:.2f})" for t, e, r in
                        zip(TARGETS, cv_err, cv_r2, strict=True))
@@ -304,7 +302,7 @@ NOISE = np.array({_fmt(noise)})
 #: ({len(floor)} pairs, cross-validated estimates): percentiles 50, 75, 90, 95. Pictures graded
 #: alike differ this much to the estimator through their content alone.
 LOOK_FLOOR = {_fmt(np.percentile(floor, [50, 75, 90, 95]))}
-{_evidence_comment(evidence)}
+{_evidence_comment(evidence, baseline)}
 EVIDENCE = {evidence.evidence!r}
 '''
     OUT.write_text(text, encoding="utf-8")
@@ -357,17 +355,17 @@ def main(argv: list[str] | None = None) -> int:
     print("look differences between uncast training photos (ΔE00, cross-validated): "
           + ", ".join(f"p{q} {v:.2f}" for q, v in
                       zip((50, 75, 90, 95), np.percentile(floor, [50, 75, 90, 95]), strict=True)))
-    table = evidence_table(p, y, groups, args.seed)
+    table, baseline = evidence_table(p, y, groups, args.seed)
     print("\n| evidence threshold | harm: graded alike (ΔE00) | error: graded differently | "
           "changes made |\n|---|---|---|---|")
     for r in table:
         print(f"| {r.evidence:g} | {r.harm:.2f} | {r.error:.2f} | {100 * r.moved:.0f}% |")
-    print(f"| never (no change) | 0.00 | {table[-1].baseline:.2f} | 0% |")
+    print(f"| never (no change) | 0.00 | {baseline:.2f} | 0% |")
     chosen = chosen_evidence(table)
     print(f"chosen evidence threshold {chosen.evidence:g} (harm budget {SAME_LOOK_BUDGET})")
     if args.write:
         write_module(fit_ridge(x, y, alpha), alpha, len(photos), len(x), err, r2, noise, floor,
-                     chosen)
+                     chosen, baseline)
         print(f"wrote {OUT}")
     return 0
 

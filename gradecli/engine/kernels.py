@@ -334,16 +334,18 @@ def make_kernel(
     in_layout: PlaneLayout | None,
     out_spec: YCbCrSpec,
     out_layout: PlaneLayout,
+    key_tables: dict | None = None,
 ) -> Yuv8TableKernel | FloatKernel | ProtectedKernel:
     """The fastest exact kernel for this input/output combination (two, blended per pixel by
-    a skin mask, for a :class:`gradecli.engine.protect.ProtectedGrade`)."""
+    a skin mask, for a :class:`gradecli.engine.protect.ProtectedGrade`; its skin-key table
+    taken from, or kept in, ``key_tables``: gradecli.engine.protect.key_table)."""
     if isinstance(fn, ProtectedGrade):
         if in_layout is None:  # an RGB source: the protected grade as one colour function
             return FloatKernel(fn, in_spec, out_spec, in_layout, out_layout)
         base = make_kernel(fn.grade, in_spec, in_layout, out_spec, out_layout)
         alt = make_kernel(fn.protect, in_spec, in_layout, out_spec, out_layout)
         return ProtectedKernel(base, alt, fn, in_spec, in_layout,
-                               isinstance(base, Yuv8TableKernel))
+                               isinstance(base, Yuv8TableKernel), key_tables)
     if (
         in_layout is not None
         and in_layout.bit_depth == 8

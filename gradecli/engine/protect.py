@@ -22,7 +22,7 @@ import numpy as np
 
 from gradecli.color.ycbcr import YCbCrSpec, planes_to_rgb, ycbcr_to_rgb
 
-__all__ = ["MASK_SIDE", "KeyTable", "ProtectedGrade", "ProtectedKernel", "SplitKey"]
+__all__ = ["MASK_SIDE", "KeyTable", "ProtectedGrade", "ProtectedKernel", "SplitKey", "key_table"]
 
 #: The skin mask of a frame is computed this many pixels wide (or less), then resized.
 MASK_SIDE = 480
@@ -96,6 +96,22 @@ class KeyTable:
             self.entries_built += idx.size
 
 
+def key_table(key: SplitKey, spec: YCbCrSpec, tables: dict | None = None) -> KeyTable:
+    """The :class:`KeyTable` of ``key`` over ``spec``'s codes: the one in ``tables`` (a cache
+    the caller keeps, e.g. one per stream, so that the shots of a clip, which share their skin
+    key, fill one table), made and kept there when missing; a new one without ``tables`` or for
+    a key that cannot be a dict key. Callers serialise their access to ``tables``."""
+    try:
+        found = None if tables is None else tables.get((key, spec))
+    except TypeError:  # an unhashable key
+        return KeyTable(key, spec)
+    if found is None:
+        found = KeyTable(key, spec)
+        if tables is not None:
+            tables[(key, spec)] = found
+    return found
+
+
 @dataclass(frozen=True)
 class ProtectedGrade:
     """A schedule entry with skin protection: the shot's ``grade`` and its skin-preserving
@@ -134,13 +150,13 @@ class ProtectedKernel:
     same ``process`` as the kernel it wraps (Y'CbCr planes in, planes out)."""
 
     def __init__(self, base, protect, entry: ProtectedGrade, in_spec: YCbCrSpec,
-                 in_layout, is_table: bool) -> None:
+                 in_layout, is_table: bool, key_tables: dict | None = None) -> None:
         self.base, self.protect, self.entry = base, protect, entry
         self.in_spec, self.in_layout = in_spec, in_layout
         #: Whether the wrapped kernels write into a given frame's planes (8-bit tables).
         self.is_table = is_table
         #: The key's per-pixel step tabulated over 8-bit codes (None: keyed through R'G'B').
-        self.table = (KeyTable(entry.key, in_spec)
+        self.table = (key_table(entry.key, in_spec, key_tables)
                       if isinstance(entry.key, SplitKey) and in_layout.bit_depth == 8
                       and in_spec.bit_depth == 8 else None)
 

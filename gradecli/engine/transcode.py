@@ -149,7 +149,8 @@ def _lut_schedule(schedule: Sequence[tuple[int, ColorFunction]]
 
 class _Kernels:
     """One kernel per shot of a schedule, made when its first frame comes (thread-safe); frames
-    are graded nearly in order, so kernels two shots back are dropped (their tables freed)."""
+    are graded nearly in order, so kernels two shots back are dropped (their tables freed). The
+    skin-key tables of protected shots are kept for the whole stream: the shots share them."""
 
     def __init__(self, schedule: list[tuple[int, ColorFunction]], in_spec: YCbCrSpec,
                  in_layout, out_spec: YCbCrSpec, out_layout) -> None:
@@ -157,6 +158,7 @@ class _Kernels:
         self.starts = [s for s, _ in schedule]
         self.specs = (in_spec, in_layout, out_spec, out_layout)
         self.made: dict[int, Yuv8TableKernel | FloatKernel] = {}
+        self.key_tables: dict = {}
         self.lock = threading.Lock()
 
     def __call__(self, index: int) -> Yuv8TableKernel | FloatKernel:
@@ -164,7 +166,7 @@ class _Kernels:
         with self.lock:
             k = self.made.get(shot)
             if k is None:
-                k = make_kernel(self.schedule[shot][1], *self.specs)
+                k = make_kernel(self.schedule[shot][1], *self.specs, self.key_tables)
                 self.made[shot] = k
                 for old in [s for s in self.made if s < shot - 1]:
                     del self.made[old]

@@ -70,11 +70,9 @@ def _detector(name: str):
     return detector
 
 
-def _run(name: str, grey: np.ndarray, min_side: int, neighbours: int,
-         step: float = 1.1, max_side: int = 0) -> list[Face]:
-    found = _detector(name).detectMultiScale(grey, scaleFactor=step, minNeighbors=neighbours,
-                                             minSize=(min_side, min_side),
-                                             maxSize=(max_side, max_side))
+def _run(name: str, grey: np.ndarray, min_side: int, neighbours: int) -> list[Face]:
+    found = _detector(name).detectMultiScale(grey, scaleFactor=1.1, minNeighbors=neighbours,
+                                             minSize=(min_side, min_side))
     return [Face(int(a), int(b), int(c), int(d)) for a, b, c, d in found]
 
 

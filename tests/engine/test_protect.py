@@ -138,3 +138,27 @@ def test_the_band_holds_every_weight_that_is_not_zero(rng):
             s = height // rows
             assert not w[: band[0] // s].any() and not w[-(-band[1] // s):].any()
     assert kernel._band(np.zeros((8, 8), np.float32), 16, 8) is None
+
+
+def test_the_shots_of_a_stream_share_one_key_table(astronaut, face_model):
+    from gradecli.engine.transcode import _Kernels
+
+    key = SkinKey(face_model)
+    shots = [(start, ProtectedGrade(LutGrade(Lut.from_function(look, size=9)),
+                                    LutGrade(Lut.identity(9)), SkinKey(face_model), 0.8))
+             for start, look in ((0, _green), (10, lambda x: np.clip(x * 1.1, 0.0, 1.0)))]
+    layout = plane_layout("yuv420p")
+    kernels = _Kernels(shots, SPEC, layout, SPEC, layout)
+    first, second = kernels(0), kernels(10)
+    assert first is not second and first.table is second.table
+    planes = _planes(astronaut[::2, ::2])
+    first.process([p.copy() for p in planes])
+    filled = first.table.entries_built
+    assert filled > 0
+    second.process([p.copy() for p in planes])
+    assert second.table.entries_built == filled  # the second shot fills nothing again
+    # Another skin key gets a table of its own.
+    other = ProtectedGrade(LutGrade(Lut.identity(9)), LutGrade(Lut.identity(9)),
+                           SkinKey(PRIOR_SKIN), 0.8)
+    assert _Kernels([(0, other)], SPEC, layout, SPEC, layout)(0).table is not first.table
+    assert key == first.entry.key
