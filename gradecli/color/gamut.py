@@ -56,8 +56,8 @@ from typing import Any
 import numpy as np
 
 from gradecli.color.gamut_gauge import (  # noqa: F401  (re-exported)
-    _encoding_name,
-    _Gauge,
+    Gauge,
+    encoding_name,
     in_gamut,
     relative_saturation,
     soft_clip_lightness,
@@ -108,7 +108,7 @@ def _anchor_l(L: np.ndarray, chroma: np.ndarray, pull: float) -> np.ndarray:
 class _Lines:
     """Points ``anchor + s * (lab - anchor)`` on N CIELAB lines, with a fused, fast gauge."""
 
-    def __init__(self, gauge: _Gauge, lab: np.ndarray, l_anchor: np.ndarray) -> None:
+    def __init__(self, gauge: Gauge, lab: np.ndarray, l_anchor: np.ndarray) -> None:
         self.gauge = gauge
         self.base_l = l_anchor
         self.delta_l = lab[:, 0] - l_anchor
@@ -123,7 +123,7 @@ class _Lines:
         )
 
     def r(self, s: np.ndarray, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
-        """Relative saturation at parameters ``s`` on the lines ``rows`` (as ``_Gauge`` would)."""
+        """Relative saturation at parameters ``s`` on the lines ``rows`` (as ``Gauge`` would)."""
         fy = (self.base_l[rows] + s * self.delta_l[rows] + 16.0) / 116.0
         fx = fy + s * self.a[rows] / 500.0
         fz = fy - s * self.b[rows] / 200.0
@@ -146,7 +146,7 @@ class _Lines:
 
 
 def _search_line(
-    gauge: _Gauge,
+    gauge: Gauge,
     lab: np.ndarray,
     l_anchor: np.ndarray,
     r_start: np.ndarray,
@@ -232,7 +232,7 @@ class GamutCompression:
     anchor_pull: float = 1.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "encoding", _encoding_name(self.encoding))
+        object.__setattr__(self, "encoding", encoding_name(self.encoding))
         ov = np.asarray(self.overshoot, dtype=np.float64)
         if ov.shape != (_OVERSHOOT_L_BINS, _OVERSHOOT_H_BINS) or not np.all(np.isfinite(ov)):
             raise BadInputError(
@@ -253,7 +253,7 @@ class GamutCompression:
         # Padded copy for periodic hue interpolation: columns -1, 0..23, 24 (bin centres).
         padded = np.concatenate([ov[:, -1:], np.maximum(ov, 0.0), ov[:, :1]], axis=1)
         object.__setattr__(self, "_table", np.maximum(padded, 0.0))
-        object.__setattr__(self, "_gauge", _Gauge(self.encoding))
+        object.__setattr__(self, "_gauge", Gauge(self.encoding))
 
     # -- construction -------------------------------------------------------------------------
 

@@ -16,11 +16,11 @@ __all__ = ["in_gamut", "relative_saturation", "soft_clip_lightness", "soft_knee"
 _TINY = 1e-12
 
 
-def _encoding_name(encoding: str) -> str:
+def encoding_name(encoding: str) -> str:
     return get_encoding(encoding).name
 
 
-class _Gauge:
+class Gauge:
     """Relative saturation of CIELAB colours in one encoding (see the module docstring)."""
 
     def __init__(self, encoding: str) -> None:
@@ -56,7 +56,7 @@ def relative_saturation(lab: np.ndarray, encoding: str = "bt709") -> np.ndarray:
     (in linear light; meaningful for 0 <= L* <= 100).
     """
     lab = np.asarray(lab, dtype=np.float64)
-    return _Gauge(encoding)(lab.reshape(-1, 3))[0].reshape(lab.shape[:-1])
+    return Gauge(encoding)(lab.reshape(-1, 3))[0].reshape(lab.shape[:-1])
 
 
 def in_gamut(lab: np.ndarray, encoding: str = "bt709", tol: float = 1e-9) -> np.ndarray:

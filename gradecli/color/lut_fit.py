@@ -52,7 +52,7 @@ import scipy.linalg
 import scipy.ndimage
 import scipy.sparse as sp
 
-from gradecli.color.lut_fit_solver import _solve_spd, _thin_plate
+from gradecli.color.lut_fit_solver import solve_spd, thin_plate
 from gradecli.errors import BadInputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -168,8 +168,8 @@ def fit_lut_table(
     n = size**3
     k_data, rhs = _normal_equations(x, y, a, size)
     ridge = identity_pull / (size - 1) ** 3
-    system = (k_data + smoothness * _thin_plate(size) + ridge * sp.identity(n)).tocsr()
-    delta, _ = _solve_spd(system, rhs, size, tol)
+    system = (k_data + smoothness * thin_plate(size) + ridge * sp.identity(n)).tocsr()
+    delta, _ = solve_spd(system, rhs, size, tol)
     return _identity_table(size) + delta.reshape(size, size, size, 3)
 
 

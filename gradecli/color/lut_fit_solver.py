@@ -14,11 +14,11 @@ import scipy.linalg
 import scipy.ndimage
 import scipy.sparse as sp
 
-__all__ = ["_thin_plate", "_solve_spd"]  # used by gradecli.color.lut_fit only
+__all__ = ["thin_plate", "solve_spd"]  # the solver of gradecli.color.lut_fit
 
 
 @functools.lru_cache(maxsize=4)
-def _thin_plate(size: int) -> sp.csr_matrix:
+def thin_plate(size: int) -> sp.csr_matrix:
     """Discrete thin-plate energy matrix ``R`` on the ``size**3`` grid (flat index, red slowest).
 
     ``t^T R t ~= integral over the unit cube of f_rr^2 + f_gg^2 + f_bb^2 + 2 (f_rg^2 + f_rb^2 +
@@ -178,7 +178,7 @@ def _power_lmax(mat: sp.csr_matrix, dinv: np.ndarray, iters: int = 12) -> float:
     return lam
 
 
-def _solve_spd(
+def solve_spd(
     system: sp.csr_matrix, rhs: np.ndarray, size: int, tol: float, maxiter: int = 200
 ) -> tuple[np.ndarray, int]:
     """Solve ``system @ X = rhs`` (n, k) by multigrid-preconditioned CG, one CG per column run in

@@ -34,7 +34,7 @@ of the cube its compression can jump by up to about 0.5 CIELAB units.)
 
 Values outside a control's nominal range (weights > 1, sums of several looks) are accepted; where
 a control stops being monotone or meaningful beyond some value, :func:`apply_grade` clamps it to
-that value (see ``params._SAFE``).
+that value (see ``params.SAFE_RANGES``).
 
 The package's modules, by concern:
 

@@ -14,9 +14,9 @@ import re
 from typing import Any, NamedTuple
 
 from gradecli.color.grade_model.params import (
-    _NEUTRAL_VALUES,
-    _RGB_ADD,
-    _RGB_MUL,
+    NEUTRAL_VALUES,
+    RGB_ADD_FIELDS,
+    RGB_MUL_FIELDS,
     GradeParams,
     GradeParamsError,
 )
@@ -136,9 +136,9 @@ def _parse_item(item: str) -> tuple[str, float]:
 
 def _set_adjustment(values: dict[str, Any], name: str, value: float) -> None:
     field_name = ADJUSTMENTS[name].field
-    if field_name in _RGB_ADD + _RGB_MUL:
-        mul = field_name in _RGB_MUL
-        current = list(values.get(field_name, _NEUTRAL_VALUES[field_name]))
+    if field_name in RGB_ADD_FIELDS + RGB_MUL_FIELDS:
+        mul = field_name in RGB_MUL_FIELDS
+        current = list(values.get(field_name, NEUTRAL_VALUES[field_name]))
         channels = range(3) if "." not in name else ["rgb".index(name[-1])]
         for k in channels:
             current[k] = current[k] * value if mul else current[k] + value

@@ -13,12 +13,18 @@ import numpy as np
 
 from gradecli.color.grade_model.compression import (
     COMPRESSIONS,
-    _CielabCompression,
-    _LinearCompression,
+    CielabCompression,
+    LinearCompression,
 )
-from gradecli.color.grade_model.curves import _chroma_hue, _contrast, _fade, _rolloff, _split_tone
-from gradecli.color.grade_model.params import _SAFE, GradeParams, _clampf
-from gradecli.color.grade_model.white_balance import _white_balance
+from gradecli.color.grade_model.curves import (
+    chroma_hue,
+    contrast_curve,
+    fade_curve,
+    rolloff_curve,
+    split_tone,
+)
+from gradecli.color.grade_model.params import SAFE_RANGES, GradeParams, clamp_param
+from gradecli.color.grade_model.white_balance import scaled_white_balance
 from gradecli.color.spaces import D65_XYZ, get_encoding, xyz_to_lab
 from gradecli.errors import BadInputError
 
@@ -31,10 +37,10 @@ def _graded_lab(p: GradeParams, rgb: np.ndarray, encoding: str) -> np.ndarray:
     enc = get_encoding(encoding)
     lin = enc.decode(rgb)
     to_xyz = enc.rgb_to_xyz
-    m = _white_balance(p, enc) * 2.0 ** _clampf(p.exposure, "exposure")
-    lift = np.clip(p.lift, *_SAFE["lift"])
-    gamma = np.clip(p.gamma, *_SAFE["gamma"])
-    gain = np.clip(p.gain, *_SAFE["gain"])
+    m = scaled_white_balance(p, enc) * 2.0 ** clamp_param(p.exposure, "exposure")
+    lift = np.clip(p.lift, *SAFE_RANGES["lift"])
+    gamma = np.clip(p.gamma, *SAFE_RANGES["gamma"])
+    gain = np.clip(p.gain, *SAFE_RANGES["gain"])
     if np.any(lift != 0) or np.any(gamma != 1) or np.any(gain != 1):
         lin = lin @ (enc.xyz_to_rgb @ m @ to_xyz).T
         v = enc.encode_extended(lin)
@@ -46,26 +52,26 @@ def _graded_lab(p: GradeParams, rgb: np.ndarray, encoding: str) -> np.ndarray:
         xyz = lin @ (m @ to_xyz).T
     lab = xyz_to_lab(xyz, D65_XYZ)
     L = lab[:, 0]
-    L = _rolloff(L, _clampf(p.highlight_rolloff, "highlight_rolloff"))
-    L = _contrast(L, _clampf(p.contrast, "contrast"), _clampf(p.pivot, "pivot"))
-    L = _contrast(L, 0.6 * _clampf(p.bleach_bypass, "bleach_bypass"), 0.5)
-    L = _fade(L, _clampf(p.fade, "fade"))
-    a, b = _chroma_hue(p, lab[:, 1], lab[:, 2])
-    a, b = _split_tone(p, L, a, b)
+    L = rolloff_curve(L, clamp_param(p.highlight_rolloff, "highlight_rolloff"))
+    L = contrast_curve(L, clamp_param(p.contrast, "contrast"), clamp_param(p.pivot, "pivot"))
+    L = contrast_curve(L, 0.6 * clamp_param(p.bleach_bypass, "bleach_bypass"), 0.5)
+    L = fade_curve(L, clamp_param(p.fade, "fade"))
+    a, b = chroma_hue(p, lab[:, 1], lab[:, 2])
+    a, b = split_tone(p, L, a, b)
     return np.stack([L, a, b], axis=-1)
 
 
 @lru_cache(maxsize=64)
 def _compression(
     p: GradeParams, encoding: str, method: str
-) -> _LinearCompression | _CielabCompression:
+) -> LinearCompression | CielabCompression:
     """Gamut compression sized for what the grade does to the whole RGB cube (a 17^3 grid)."""
     g = np.linspace(0.0, 1.0, _FIT_GRID)
     grid = np.stack(np.meshgrid(g, g, g, indexing="ij"), axis=-1).reshape(-1, 3)
     lab = _graded_lab(p, grid, encoding)
     if method == "cielab":
-        return _CielabCompression.fit(lab, encoding)
-    return _LinearCompression.fit(lab, encoding)
+        return CielabCompression.fit(lab, encoding)
+    return LinearCompression.fit(lab, encoding)
 
 
 def apply_grade(
@@ -88,7 +94,7 @@ def apply_grade(
       colours keep their saturation. A search per colour near the surface: about 0.05 s for a
       33^3 grid, 0.2-0.5 s for 65^3.
     - ``"linear"``: closed form along lines of constant luminance in linear light
-      (:class:`_LinearCompression`), about 3x faster, but deep reds drift towards crimson.
+      (:class:`LinearCompression`), about 3x faster, but deep reds drift towards crimson.
 
     ``GradeParams()`` returns the input (to ~1e-12 for sRGB; to ~1e-6 for the BT.1886
     encodings on channels at exactly 0, where the power law's infinite slope magnifies

@@ -14,11 +14,11 @@ from dataclasses import replace
 from typing import Any
 
 from gradecli.color.grade_model.params import (
-    _LINEAR,
-    _NEUTRAL,
-    _NEUTRAL_VALUES,
-    _RGB_MUL,
-    _TONES,
+    LINEAR_FIELDS,
+    NEUTRAL_PARAMS,
+    NEUTRAL_VALUES,
+    RGB_MUL_FIELDS,
+    TONE_FIELDS,
     GradeParams,
     GradeParamsError,
     HueShift,
@@ -55,21 +55,21 @@ def combine(
     if not scaled:
         return GradeParams()
     changes: dict[str, Any] = {}
-    for f in _LINEAR:
-        neutral = _NEUTRAL_VALUES[f]
+    for f in LINEAR_FIELDS:
+        neutral = NEUTRAL_VALUES[f]
         changes[f] = neutral + _sum([getattr(p, f) - neutral for p in scaled], limit)
     changes["lift"] = tuple(_sum([p.lift[k] for p in scaled], limit) for k in range(3))
-    for f in _RGB_MUL:
+    for f in RGB_MUL_FIELDS:
         changes[f] = tuple(
             math.exp(_sum([math.log(getattr(p, f)[k]) for p in scaled], limit)) for k in range(3)
         )
-    for hue_name, amount_name, default in _TONES:
+    for hue_name, amount_name, default in TONE_FIELDS:
         hue, amount = _sum_tones(
             [(getattr(p, hue_name), getattr(p, amount_name)) for p in scaled], default, limit
         )
         changes[hue_name], changes[amount_name] = hue, amount
     changes["hue_shifts"] = _merge_hue_shifts([h for p in scaled for h in p.hue_shifts], limit)
-    return replace(_NEUTRAL, **changes)
+    return replace(NEUTRAL_PARAMS, **changes)
 
 
 _Tone = tuple[float | None, float]
@@ -111,7 +111,7 @@ def add(a: GradeParams, b: GradeParams) -> GradeParams:
     """
     out = combine([(a, 1.0), (b, 1.0)])
     changes: dict[str, Any] = {}
-    for hue_name, amount_name, _ in _TONES:
+    for hue_name, amount_name, _ in TONE_FIELDS:
         if getattr(b, hue_name) is not None and getattr(b, amount_name) == 0:
             changes[hue_name] = getattr(b, hue_name)
             changes[amount_name] = getattr(a, amount_name)

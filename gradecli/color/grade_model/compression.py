@@ -2,8 +2,8 @@
 
 Both compressions first roll L* smoothly into 0..100 (a tanh shoulder below L* 100 and a toe
 above L* 0, each as wide as the grade overshoots, at most 25 L*) and then pull chroma in: along
-lines of constant CIELAB hue (:class:`_CielabCompression`, gradecli.color.gamut's) or along
-lines to the grey of equal luminance in linear light (:class:`_LinearCompression`). Both are
+lines of constant CIELAB hue (:class:`CielabCompression`, gradecli.color.gamut's) or along
+lines to the grey of equal luminance in linear light (:class:`LinearCompression`). Both are
 sized once per grade from what it does to the whole RGB cube (``fit``) and map CIELAB (N, 3)
 to R'G'B' code values (N, 3) in 0..1.
 """
@@ -34,7 +34,7 @@ def _knee_widths(lab: np.ndarray) -> tuple[float, float]:
 
 
 @dataclass(frozen=True)
-class _LinearCompression:
+class LinearCompression:
     """Closed-form smooth compression into the RGB cube, in linear light.
 
     Lightness first: a tanh shoulder below L* 100 and toe above L* 0, each as wide as the grade
@@ -57,7 +57,7 @@ class _LinearCompression:
     knee: float
 
     @classmethod
-    def fit(cls, lab: np.ndarray, encoding: str) -> _LinearCompression:
+    def fit(cls, lab: np.ndarray, encoding: str) -> LinearCompression:
         """Size the knees for the CIELAB colours (N, 3) the grade makes of the RGB cube."""
         w_hi, w_lo = _knee_widths(lab)
         sized = cls(encoding, w_hi, w_lo, 0.0)
@@ -113,8 +113,8 @@ def _lightness_knees(lab: np.ndarray, width_hi: float, width_lo: float) -> np.nd
 
 
 @dataclass(frozen=True)
-class _CielabCompression:
-    """Lightness first (as :class:`_LinearCompression`: a tanh shoulder below L* 100 and a toe
+class CielabCompression:
+    """Lightness first (as :class:`LinearCompression`: a tanh shoulder below L* 100 and a toe
     above L* 0, each as wide as the grade overshoots, at most 25 L*), then gradecli.color.gamut's
     compression along lines of constant hue. Colours the grade lifts above white (exposure,
     gain) roll into the highlights instead of meeting a gauge that is undefined there."""
@@ -124,7 +124,7 @@ class _CielabCompression:
     inner: GamutCompression
 
     @classmethod
-    def fit(cls, lab: np.ndarray, encoding: str) -> _CielabCompression:
+    def fit(cls, lab: np.ndarray, encoding: str) -> CielabCompression:
         """Lightness knees, then gamut.GamutCompression (with knees a quarter of its defaults)
         fitted to the grade's CIELAB colours (N, 3) of the RGB cube."""
         w_hi, w_lo = _knee_widths(lab)

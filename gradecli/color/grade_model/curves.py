@@ -3,7 +3,7 @@
 Lightness curves take and return L* (contrast about a pivot in L*/100, highlight roll-off, fade);
 each is monotone with a continuous slope. Chroma and hue work in CIELCh (hue angles in degrees,
 0..360; raised-cosine hue windows) and return new a*, b*; split toning adds a*b* offsets
-weighted by lightness. Control values are clamped to their safe ranges (``params._SAFE``).
+weighted by lightness. Control values are clamped to their safe ranges (``params.SAFE_RANGES``).
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from gradecli.color.grade_model.params import (
     DEFAULT_HIGHLIGHT_HUE,
     DEFAULT_SHADOW_HUE,
     GradeParams,
-    _clampf,
+    clamp_param,
 )
 
 # -- lightness curves (L* in, L* out; continuous slopes, monotone) ----------------------------
 
 
-def _contrast(L: np.ndarray, amount: float, pivot: float) -> np.ndarray:
+def contrast_curve(L: np.ndarray, amount: float, pivot: float) -> np.ndarray:
     """Contrast on x = L*/100: a straight line of slope ``1 + amount`` through the pivot.
 
     ``amount > 0``: the line is joined by quadratic toe and shoulder to slope
@@ -55,7 +55,7 @@ def _contrast(L: np.ndarray, amount: float, pivot: float) -> np.ndarray:
     return 100.0 * out
 
 
-def _rolloff(L: np.ndarray, amount: float) -> np.ndarray:
+def rolloff_curve(L: np.ndarray, amount: float) -> np.ndarray:
     """Soft shoulder: identity below ``100 - 45 * amount``, then a tanh towards an asymptote."""
     if amount <= 0:
         return L
@@ -64,7 +64,7 @@ def _rolloff(L: np.ndarray, amount: float) -> np.ndarray:
     return tanh_shoulder(L, knee, width)
 
 
-def _fade(L: np.ndarray, amount: float) -> np.ndarray:
+def fade_curve(L: np.ndarray, amount: float) -> np.ndarray:
     """Matte: lift black by 30*amount and dim white by 5*amount, quadratic in between."""
     if amount == 0:
         return L
@@ -95,12 +95,12 @@ _TEAL_HUE, _ORANGE_HUE, _PULL_HALF_WIDTH = 200.0, 60.0, 80.0
 _TONE_CHROMA = 25.0
 
 
-def _chroma_hue(p: GradeParams, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def chroma_hue(p: GradeParams, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Saturation, vibrance, hue shifts, teal & orange, bleach desaturation: new (a*, b*)."""
-    sat = max(1.0 + _clampf(p.saturation, "saturation"), 0.0)
-    vib = _clampf(p.vibrance, "vibrance")
-    teal = _clampf(p.teal_orange, "teal_orange")
-    bleach = _clampf(p.bleach_bypass, "bleach_bypass")
+    sat = max(1.0 + clamp_param(p.saturation, "saturation"), 0.0)
+    vib = clamp_param(p.vibrance, "vibrance")
+    teal = clamp_param(p.teal_orange, "teal_orange")
+    bleach = clamp_param(p.bleach_bypass, "bleach_bypass")
     if sat == 1 and vib == 0 and teal == 0 and bleach == 0 and not p.hue_shifts:
         return a, b
     C = np.hypot(a, b)
@@ -134,16 +134,16 @@ def _bias(t: np.ndarray, balance: float) -> np.ndarray:
     return t / ((1.0 / k - 2.0) * (1.0 - t) + 1.0)
 
 
-def _split_tone(
+def split_tone(
     p: GradeParams, L: np.ndarray, a: np.ndarray, b: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Add the shadow and highlight tones (and teal & orange's) as a*b* offsets."""
-    teal = _clampf(p.teal_orange, "teal_orange")
+    teal = clamp_param(p.teal_orange, "teal_orange")
     tones = [
-        (p.shadow_hue, _clampf(p.shadow_amount, "shadow_amount"), DEFAULT_SHADOW_HUE, True),
+        (p.shadow_hue, clamp_param(p.shadow_amount, "shadow_amount"), DEFAULT_SHADOW_HUE, True),
         (
             p.highlight_hue,
-            _clampf(p.highlight_amount, "highlight_amount"),
+            clamp_param(p.highlight_amount, "highlight_amount"),
             DEFAULT_HIGHLIGHT_HUE,
             False,
         ),
@@ -151,7 +151,7 @@ def _split_tone(
     tones = [t for t in tones if t[1] != 0]
     if not tones and teal == 0:
         return a, b
-    t = _bias(np.clip(L / 100.0, 0.0, 1.0), _clampf(p.split_balance, "split_balance"))
+    t = _bias(np.clip(L / 100.0, 0.0, 1.0), clamp_param(p.split_balance, "split_balance"))
     shadows = 6.75 * t * np.square(1 - t)
     highlights = 6.75 * np.square(t) * (1 - t)
     da, db = np.zeros_like(a), np.zeros_like(b)

@@ -5,10 +5,11 @@ and tint in 1.5e-4 Duv steps; lightness controls act on CIELAB L* 0..100 (``pivo
 lift / gamma / gain per channel (R, G, B) on display code values 0..1; hues are CIELAB hue angles
 in degrees 0..360; amounts are 0..1 at nominal strength. Every default is neutral.
 
-:data:`NOMINAL_RANGES` is what a colourist uses at weight 1; ``_SAFE`` is where
-:func:`~gradecli.color.grade_model.apply_grade` clamps each control (``_clampf``) because the
-operation stops being monotone or finite beyond it. ``_NEUTRAL_VALUES`` and the field groups
-(``_LINEAR``, ``_RGB_ADD``, ``_RGB_MUL``, ``_TONES``) say how each control scales and combines.
+:data:`NOMINAL_RANGES` is what a colourist uses at weight 1; ``SAFE_RANGES`` is where
+:func:`~gradecli.color.grade_model.apply_grade` clamps each control (``clamp_param``) because the
+operation stops being monotone or finite beyond it. ``NEUTRAL_VALUES`` and the field groups
+(``LINEAR_FIELDS``, ``RGB_ADD_FIELDS``, ``RGB_MUL_FIELDS``, ``TONE_FIELDS``) say how each
+control scales and combines.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ NOMINAL_RANGES: dict[str, tuple[float, float]] = {
 }
 
 #: Ranges :func:`apply_grade` clamps to (where the operation stays monotone and finite).
-_SAFE: dict[str, tuple[float, float]] = {
+SAFE_RANGES: dict[str, tuple[float, float]] = {
     "exposure": (-10.0, 10.0),
     "tint": (-200.0, 200.0),
     "contrast": (-1.0, 1.0),
@@ -90,9 +91,9 @@ _SAFE: dict[str, tuple[float, float]] = {
     "bleach_bypass": (-1.0, 1.0),
 }
 
-def _clampf(v: float, name: str) -> float:
-    """``v`` clamped to the safe range of control ``name`` (``_SAFE``)."""
-    lo, hi = _SAFE[name]
+def clamp_param(v: float, name: str) -> float:
+    """``v`` clamped to the safe range of control ``name`` (``SAFE_RANGES``)."""
+    lo, hi = SAFE_RANGES[name]
     return min(max(v, lo), hi)
 
 
@@ -101,7 +102,7 @@ DEFAULT_SHADOW_HUE = 200.0
 DEFAULT_HIGHLIGHT_HUE = 60.0
 
 # How each field combines: linear deltas, multiplicative (log-domain) per channel, and so on.
-_LINEAR = (
+LINEAR_FIELDS = (
     "exposure",
     "temperature",
     "tint",
@@ -115,10 +116,10 @@ _LINEAR = (
     "teal_orange",
     "bleach_bypass",
 )
-_RGB_ADD = ("lift",)
-_RGB_MUL = ("gamma", "gain")
+RGB_ADD_FIELDS = ("lift",)
+RGB_MUL_FIELDS = ("gamma", "gain")
 # (hue field, amount field, default hue)
-_TONES = (
+TONE_FIELDS = (
     ("shadow_hue", "shadow_amount", DEFAULT_SHADOW_HUE),
     ("highlight_hue", "highlight_amount", DEFAULT_HIGHLIGHT_HUE),
 )
@@ -192,11 +193,11 @@ class GradeParams:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        for name in _LINEAR + ("shadow_amount", "highlight_amount"):
+        for name in LINEAR_FIELDS + ("shadow_amount", "highlight_amount"):
             set_(self, name, _finite(getattr(self, name), name))
-        for name in _RGB_ADD + _RGB_MUL:
-            set_(self, name, _triple(getattr(self, name), name, positive=name in _RGB_MUL))
-        for hue_name, _, _ in _TONES:
+        for name in RGB_ADD_FIELDS + RGB_MUL_FIELDS:
+            set_(self, name, _triple(getattr(self, name), name, positive=name in RGB_MUL_FIELDS))
+        for hue_name, _, _ in TONE_FIELDS:
             hue = getattr(self, hue_name)
             set_(self, hue_name, None if hue is None else _finite(hue, hue_name) % 360.0)
         if not isinstance(self.hue_shifts, (tuple, list)):
@@ -212,7 +213,7 @@ class GradeParams:
         """True when the grade does nothing: every control neutral (a split-tone hue without an
         amount does nothing)."""
         d = self.to_dict(digits=12)
-        for hue_name, amount_name, _ in _TONES:
+        for hue_name, amount_name, _ in TONE_FIELDS:
             if amount_name not in d:
                 d.pop(hue_name, None)
         return not d
@@ -226,13 +227,13 @@ class GradeParams:
         """
         w = _finite(w, "weight")
         changes: dict[str, Any] = {}
-        for f in _LINEAR:
-            neutral = _NEUTRAL_VALUES[f]
+        for f in LINEAR_FIELDS:
+            neutral = NEUTRAL_VALUES[f]
             changes[f] = neutral + w * (getattr(self, f) - neutral)
         changes["lift"] = tuple(w * v for v in self.lift)
-        for f in _RGB_MUL:
+        for f in RGB_MUL_FIELDS:
             changes[f] = tuple(v**w for v in getattr(self, f))
-        for hue_name, amount_name, default in _TONES:
+        for hue_name, amount_name, default in TONE_FIELDS:
             hue, amount = getattr(self, hue_name), getattr(self, amount_name)
             if w < 0 and amount != 0:
                 hue = ((default if hue is None else hue) + 180.0) % 360.0
@@ -246,10 +247,10 @@ class GradeParams:
     def clamped(self) -> GradeParams:
         """The grade with every control clamped to its nominal range (:data:`NOMINAL_RANGES`)."""
         changes: dict[str, Any] = {}
-        for f in _LINEAR + ("shadow_amount", "highlight_amount"):
+        for f in LINEAR_FIELDS + ("shadow_amount", "highlight_amount"):
             lo, hi = NOMINAL_RANGES[f]
             changes[f] = min(max(getattr(self, f), lo), hi)
-        for f in _RGB_ADD + _RGB_MUL:
+        for f in RGB_ADD_FIELDS + RGB_MUL_FIELDS:
             lo, hi = NOMINAL_RANGES[f]
             changes[f] = tuple(min(max(v, lo), hi) for v in getattr(self, f))
         return replace(self, **changes)
@@ -273,13 +274,13 @@ class GradeParams:
                     out[f.name] = rows
             elif isinstance(value, tuple):
                 rounded = [_round(v, digits) for v in value]
-                if rounded != [_round(v, digits) for v in _NEUTRAL_VALUES[f.name]]:
+                if rounded != [_round(v, digits) for v in NEUTRAL_VALUES[f.name]]:
                     out[f.name] = rounded
             elif value is None:
                 continue
             else:
                 rounded = _round(value, digits)
-                if rounded != _NEUTRAL_VALUES[f.name]:
+                if rounded != NEUTRAL_VALUES[f.name]:
                     out[f.name] = rounded
         return out
 
@@ -306,7 +307,7 @@ class GradeParams:
                         "hue_shifts must be a list of [center, width, shift, chroma_scale] lists"
                     )
                 kwargs[key] = tuple(value)
-            elif key in _RGB_ADD + _RGB_MUL and _is_number(value):
+            elif key in RGB_ADD_FIELDS + RGB_MUL_FIELDS and _is_number(value):
                 kwargs[key] = (value, value, value)
             else:
                 kwargs[key] = value
@@ -355,6 +356,8 @@ def _round(v: float, digits: int) -> float:
     return round(float(v), digits) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
-_NEUTRAL = GradeParams()
-_NEUTRAL_VALUES: dict[str, Any] = {f.name: getattr(_NEUTRAL, f.name) for f in fields(_NEUTRAL)}
+NEUTRAL_PARAMS = GradeParams()
+NEUTRAL_VALUES: dict[str, Any] = {
+    f.name: getattr(NEUTRAL_PARAMS, f.name) for f in fields(NEUTRAL_PARAMS)
+}
 

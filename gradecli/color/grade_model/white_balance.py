@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradecli.color.grade_model.params import GradeParams, _clampf
+from gradecli.color.grade_model.params import GradeParams, clamp_param
 from gradecli.color.spaces import Encoding
 
 _CAT02 = np.array([[0.7328, 0.4296, -0.1624], [-0.7036, 1.6975, 0.0061], [0.0030, 0.0136, 0.9834]])
@@ -66,14 +66,14 @@ def white_balance_matrix(temperature: float, tint: float) -> np.ndarray:
     return np.linalg.solve(_CAT02, np.diag(dst / src) @ _CAT02)
 
 
-def _white_balance(p: GradeParams, enc: Encoding) -> np.ndarray:
+def scaled_white_balance(p: GradeParams, enc: Encoding) -> np.ndarray:
     """The white-balance matrix (XYZ -> XYZ) scaled so that white's largest linear channel is 1.
 
     A warmer or cooler white at full luminance lies outside the RGB cube; scaling it down (by a
     few percent for moderate shifts) lets whites take the cast instead of being compressed back
     to neutral.
     """
-    tint = _clampf(p.tint, "tint")
+    tint = clamp_param(p.tint, "tint")
     if p.temperature == 0 and tint == 0:
         return np.eye(3)
     m = white_balance_matrix(p.temperature, tint)

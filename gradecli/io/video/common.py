@@ -22,7 +22,7 @@ CODECS: dict[str, str] = {
     "hevc_nvenc": "hevc_nvenc",
 }
 #: Containers each codec may be written into, by file extension.
-_CONTAINERS: dict[str, tuple[str, ...]] = {
+CONTAINERS: dict[str, tuple[str, ...]] = {
     "h264": (".mp4", ".mov", ".mkv"),
     "hevc": (".mp4", ".mov", ".mkv"),
     "prores": (".mov", ".mkv"),
@@ -33,7 +33,7 @@ _CONTAINERS: dict[str, tuple[str, ...]] = {
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".m4v", ".avi", ".webm", ".mxf", ".ts", ".mts", ".y4m")
 
 # FFmpeg's AVColorSpace codes -> our matrix names.
-_AVCOL_SPC = {
+AVCOL_SPC = {
     1: "bt709",
     4: "fcc",
     5: "bt601",
@@ -42,8 +42,8 @@ _AVCOL_SPC = {
     9: "bt2020",
     10: "bt2020",
 }
-_MATRIX_TO_AVCOL_SPC = {"bt709": 1, "fcc": 4, "bt601": 6, "smpte240m": 7, "bt2020": 9}
-_AVCOL_RANGE_LIMITED, _AVCOL_RANGE_FULL = 1, 2
+MATRIX_TO_AVCOL_SPC = {"bt709": 1, "fcc": 4, "bt601": 6, "smpte240m": 7, "bt2020": 9}
+AVCOL_RANGE_LIMITED, AVCOL_RANGE_FULL = 1, 2
 
 
 def is_video_path(path: str | os.PathLike) -> bool:
@@ -87,13 +87,13 @@ def plane_layout(pix_fmt: str) -> PlaneLayout | None:
 
 
 
-def _ffmpeg_reason(e: Exception) -> str:
+def ffmpeg_reason(e: Exception) -> str:
     msg = getattr(e, "strerror", None) or str(e)
     return str(msg).split(":", 1)[0] if "]" not in str(msg) else str(msg)
 
 
 
-def _format_depth(pix_fmt: str) -> int:
+def format_depth(pix_fmt: str) -> int:
     with contextlib.suppress(Exception):
         return max(8, av.VideoFormat(pix_fmt, 64, 64).components[0].bits)
     return 8

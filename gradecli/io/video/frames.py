@@ -7,10 +7,10 @@ import av.error
 import numpy as np
 
 from gradecli.io.video.common import (
-    _AVCOL_RANGE_FULL,
-    _AVCOL_RANGE_LIMITED,
+    AVCOL_RANGE_FULL,
+    AVCOL_RANGE_LIMITED,
     PlaneLayout,
-    _format_depth,
+    format_depth,
 )
 
 
@@ -28,7 +28,7 @@ def frame_planes(frame: av.VideoFrame, layout: PlaneLayout) -> list[np.ndarray]:
 
 def frame_rgb(frame: av.VideoFrame) -> np.ndarray:
     """An RGB frame as uint8 (H, W, 3) or, above 8 bits, uint16 (H, W, 3) 0..65535."""
-    depth = _format_depth(frame.format.name)
+    depth = format_depth(frame.format.name)
     return frame.to_ndarray(format="rgb24" if depth == 8 else "rgb48le")
 
 
@@ -48,7 +48,7 @@ def stamp_like(frame: av.VideoFrame, source: av.VideoFrame, full_range: bool) ->
     untouched). Returns ``frame``."""
     frame.pts = source.pts
     frame.time_base = source.time_base
-    frame.color_range = _AVCOL_RANGE_FULL if full_range else _AVCOL_RANGE_LIMITED
+    frame.color_range = AVCOL_RANGE_FULL if full_range else AVCOL_RANGE_LIMITED
     return frame
 
 

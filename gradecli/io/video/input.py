@@ -17,11 +17,11 @@ from gradecli.color.ycbcr import YCbCrSpec
 from gradecli.errors import VideoError
 from gradecli.io.files import check_readable
 from gradecli.io.video.common import (
-    _AVCOL_RANGE_FULL,
-    _AVCOL_RANGE_LIMITED,
-    _AVCOL_SPC,
-    _ffmpeg_reason,
-    _format_depth,
+    AVCOL_RANGE_FULL,
+    AVCOL_RANGE_LIMITED,
+    AVCOL_SPC,
+    ffmpeg_reason,
+    format_depth,
     plane_layout,
 )
 from gradecli.io.video.frames import frame_planes, frame_rgb
@@ -61,7 +61,7 @@ def _open_container(path: Path) -> av.container.InputContainer:
     try:
         return av.open(str(path), mode="r")
     except av.error.FFmpegError as e:
-        raise VideoError(f"{path}: not a readable video ({_ffmpeg_reason(e)})") from e
+        raise VideoError(f"{path}: not a readable video ({ffmpeg_reason(e)})") from e
 
 
 
@@ -69,15 +69,15 @@ def _guess_ycbcr(
     cc, width: int, height: int, pix_fmt: str, bit_depth: int
 ) -> tuple[YCbCrSpec, list[str]]:
     assumed: list[str] = []
-    matrix = _AVCOL_SPC.get(int(cc.colorspace or 2))
+    matrix = AVCOL_SPC.get(int(cc.colorspace or 2))
     if matrix is None:
         # The convention of players and FFmpeg's own guess: HD sizes are BT.709, SD are BT.601.
         matrix = "bt709" if (width >= 1280 or height > 576) else "bt601"
         assumed.append(f"untagged matrix, assumed {matrix} from the frame size")
     rng = int(cc.color_range or 0)
-    if rng == _AVCOL_RANGE_FULL or pix_fmt.startswith("yuvj"):
+    if rng == AVCOL_RANGE_FULL or pix_fmt.startswith("yuvj"):
         full = True
-    elif rng == _AVCOL_RANGE_LIMITED:
+    elif rng == AVCOL_RANGE_LIMITED:
         full = False
     else:
         full = False
@@ -151,7 +151,7 @@ class InputVideo:
             if not pix_fmt:
                 raise VideoError(f"{self.path}: video stream has no pixel format (corrupt?)")
             layout = plane_layout(pix_fmt)
-            bit_depth = layout.bit_depth if layout else _format_depth(pix_fmt)
+            bit_depth = layout.bit_depth if layout else format_depth(pix_fmt)
             spec, assumed = _guess_ycbcr(cc, width, height, pix_fmt, bit_depth)
             rate = self.stream.average_rate or self.stream.guessed_rate or Fraction(25)
             duration = _video_duration(self.stream, self.container)
@@ -208,7 +208,7 @@ class InputVideo:
                     self._tally(frame)
                     yield frame
         except av.error.FFmpegError as e:
-            raise VideoError(f"{self.path}: decoding failed ({_ffmpeg_reason(e)})") from e
+            raise VideoError(f"{self.path}: decoding failed ({ffmpeg_reason(e)})") from e
 
     decoded = 0
     decoded_until_s = 0.0
@@ -288,7 +288,7 @@ def read_frames_at(
                 here = ft
                 results.append((int(round(ft * fps)), ft, frame_to_rgb(chosen, info)))
         except av.error.FFmpegError as e:
-            raise VideoError(f"{info.path}: seeking failed ({_ffmpeg_reason(e)})") from e
+            raise VideoError(f"{info.path}: seeking failed ({ffmpeg_reason(e)})") from e
     return info, results
 
 def frame_to_rgb(frame: av.VideoFrame, info: VideoInfo) -> np.ndarray:

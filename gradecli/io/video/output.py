@@ -15,12 +15,12 @@ import numpy as np
 from gradecli.color.ycbcr import YCbCrSpec
 from gradecli.errors import BadInputError, VideoError
 from gradecli.io.video.common import (
-    _AVCOL_RANGE_FULL,
-    _AVCOL_RANGE_LIMITED,
-    _CONTAINERS,
-    _MATRIX_TO_AVCOL_SPC,
+    AVCOL_RANGE_FULL,
+    AVCOL_RANGE_LIMITED,
     CODECS,
-    _ffmpeg_reason,
+    CONTAINERS,
+    MATRIX_TO_AVCOL_SPC,
+    ffmpeg_reason,
     plane_layout,
 )
 from gradecli.io.video.input import InputVideo, VideoInfo
@@ -91,7 +91,7 @@ def check_container(path: str | os.PathLike, codec: str) -> Path:
     if codec not in CODECS:
         raise BadInputError(f"unknown codec {codec!r}; use one of {', '.join(CODECS)}")
     ext = p.suffix.lower()
-    allowed = _CONTAINERS[codec]
+    allowed = CONTAINERS[codec]
     if ext not in allowed:
         raise BadInputError(
             f"{p}: {codec} cannot be written to '{ext or 'no extension'}'; use "
@@ -136,8 +136,8 @@ class OutputVideo:
             stream.time_base = info.time_base
             cc = stream.codec_context
             cc.time_base = info.time_base
-            cc.colorspace = _MATRIX_TO_AVCOL_SPC[out_spec.matrix]
-            cc.color_range = _AVCOL_RANGE_FULL if out_spec.full_range else _AVCOL_RANGE_LIMITED
+            cc.colorspace = MATRIX_TO_AVCOL_SPC[out_spec.matrix]
+            cc.color_range = AVCOL_RANGE_FULL if out_spec.full_range else AVCOL_RANGE_LIMITED
             cc.color_primaries = info.color_primaries
             cc.color_trc = info.color_trc
             opts: dict[str, str] = {}
@@ -173,7 +173,7 @@ class OutputVideo:
             for packet in self.stream.encode(frame):
                 self.container.mux(packet)
         except av.error.FFmpegError as e:
-            raise VideoError(f"{self.target}: encoding failed ({_ffmpeg_reason(e)})") from e
+            raise VideoError(f"{self.target}: encoding failed ({ffmpeg_reason(e)})") from e
 
     def mux_copy(self, packet: av.Packet) -> None:
         """Mux a packet of a copied stream (audio) without re-encoding it."""
@@ -184,7 +184,7 @@ class OutputVideo:
         try:
             self.container.mux(packet)
         except av.error.FFmpegError as e:
-            raise VideoError(f"{self.target}: writing audio failed ({_ffmpeg_reason(e)})") from e
+            raise VideoError(f"{self.target}: writing audio failed ({ffmpeg_reason(e)})") from e
 
     def commit(self) -> None:
         """Flush, close and move the finished file to its final name."""
