@@ -29,7 +29,8 @@ Rows the installed gradecli cannot run yet (no ``MatchOptions.match``, no ``--ta
 no hero outside the inputs) are skipped with a note.
 
 Run: python benchmarks/bench_look_match.py [--sets 3] [--seed 0] [--quick] [--json FILE]
-(about a minute on 2 cores; --quick: one set and fewer rows).
+[--evidence X] (about a minute and a half on 2 cores; --quick: one set and fewer rows;
+--evidence: another look-change threshold, e.g. 1e-6 for none).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from _common import REPO, markdown_table
 from bench_style_model import MANIFEST, _downscale, eval_photos
 from skimage.metrics import structural_similarity
 
+from gradecli.color import look_estimate, look_prior
 from gradecli.color.ciede2000 import delta_e2000
 from gradecli.color.lut import Lut
 from gradecli.color.spaces import lab_to_lch, rgb_to_lab
@@ -459,7 +461,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--quick", action="store_true", help="one set, fewer rows")
     ap.add_argument("--json", type=Path, default=None, help="also write the numbers here")
+    ap.add_argument("--evidence", type=float, default=None,
+                    help="the look-change threshold to use instead of the fitted one "
+                         f"(gradecli.color.look_estimate.EVIDENCE, {look_estimate.EVIDENCE:g}); "
+                         "a tiny value such as 1e-6 shows what the estimator reaches with no "
+                         "do-no-harm shrinkage")
     args = ap.parse_args(argv)
+    if args.evidence is not None:
+        look_estimate.EVIDENCE = args.evidence
+        print(f"look-change threshold: {args.evidence:g} (fitted: {look_prior.EVIDENCE:g})")
     sets = 1 if args.quick else args.sets
     t0 = time.perf_counter()
 

@@ -24,7 +24,8 @@ go through the LUT with tetrahedral interpolation, as a video would.
 Run: ``python benchmarks/bench_style_model.py [--pairs-per-look N] [--weights DIR]``
 (about 2-3 minutes on 2 cores). Needs onnxruntime for the model rows. ``--photos train`` runs
 the same table on the training photos instead, to compare what the model fits with what it
-generalises (no goals are checked then).
+generalises (no goals are checked then). ``--evidence X`` replaces the look rows' fitted
+look-change threshold (e.g. 1e-6: no do-no-harm shrinkage, what the estimator reaches alone).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from gradecli.color import look_estimate, look_prior  # noqa: E402
 from gradecli.color.ciede2000 import delta_e2000  # noqa: E402
 from gradecli.color.look_estimate import NEUTRAL, estimate_look, remove_look  # noqa: E402
 from gradecli.color.lut import Lut  # noqa: E402
@@ -411,7 +413,13 @@ def main(argv: list[str] | None = None) -> int:
         help="eval: the held-out photos (the benchmark); train: the training photos, to compare "
         "what the model fits with what it generalises (the goals apply to eval only)",
     )
+    ap.add_argument("--evidence", type=float, default=None,
+                    help="the look-change threshold instead of the fitted one "
+                         "(gradecli.color.look_estimate.EVIDENCE)")
     args = ap.parse_args(argv)
+    if args.evidence is not None:
+        look_estimate.EVIDENCE = args.evidence
+        print(f"look-change threshold: {args.evidence:g} (fitted: {look_prior.EVIDENCE:g})")
     t = time.perf_counter()
     res = evaluate(args.weights, args.pairs_per_look, log=lambda s: print(s, file=sys.stderr),
                    split=args.photos)

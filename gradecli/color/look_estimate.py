@@ -255,14 +255,16 @@ def transfer_look(
 
 
 def change_evidence(source: ShotLook, target: ShotLook, noise_scale: float = 2.0,
-                    evidence: float = EVIDENCE) -> float:
+                    evidence: float | None = None) -> float:
     """How much, 0..1, of the change from ``source``'s cast and exposure to ``target``'s to make.
 
     ``noise_scale``: the variance of the change's noise in units of one estimate's
     (look_prior.NOISE): 2 when both looks are estimates of different pictures, 1 when the target
     is given exactly (neutral), ``1 - 1/n`` towards the average of n estimates including the
-    source. ``evidence``: the shrinkage threshold (:data:`EVIDENCE`). 1 for a change well above
-    the noise, 0 for one within it ("do no harm")."""
+    source. ``evidence``: the shrinkage threshold (default: the module's :data:`EVIDENCE`, read at
+    each call). 1 for a change well above the noise, 0 for one within it ("do no harm")."""
+    if evidence is None:
+        evidence = EVIDENCE
     d = np.array([*np.subtract(target.cast, source.cast), target.exposure - source.exposure])
     if not d.any() or noise_scale <= 0.0:
         return 1.0

@@ -161,3 +161,18 @@ def test_exposure_is_estimated_with_its_sign():
         downs.append(estimate_look(dark.reshape(-1, 3), "srgb", dark).exposure - base)
         ups.append(estimate_look(bright.reshape(-1, 3), "srgb", bright).exposure - base)
     assert np.mean(downs) < -0.1 and np.mean(ups) > 0.1
+
+
+def test_change_evidence_reads_the_module_threshold_at_each_call(monkeypatch):
+    """benchmarks/bench_look_match.py --evidence sets look_estimate.EVIDENCE; every caller that
+    does not pass a threshold (match, grade --ref) must then use it."""
+    from gradecli.color import look_estimate
+    from gradecli.color.look_estimate import change_evidence
+
+    warm = ShotLook(cast=(0.3, -0.3))
+    fitted = change_evidence(NEUTRAL, warm)
+    monkeypatch.setattr(look_estimate, "EVIDENCE", 1e-9)
+    assert change_evidence(NEUTRAL, warm) == pytest.approx(1.0)
+    monkeypatch.setattr(look_estimate, "EVIDENCE", 1e9)
+    assert change_evidence(NEUTRAL, warm) == 0.0
+    assert fitted < 1.0
