@@ -9,7 +9,14 @@ desaturated. Rows: the look at its library strength ("fixed") and calibrated per
 (gradecli.color.look_strength, what ``grade --prompt`` uses). Columns: smallest and largest change
 over the photos and their ratio (goal: at most 2).
 
-Run: python benchmarks/bench_prompt_strength.py (about 20 s).
+A second table takes library looks of several parts ("a warm, nostalgic, summer evening feel",
+"moody noir", "vintage film", "cold winter morning") and, per part (colour, tone, chroma: see
+gradecli.color.look_strength.LOOK_PARTS), measures that part's main effect on each photo given
+the whole calibrated look, calibrated by one factor (``by_part=False``) and part by part (what
+``grade --prompt`` does). The other parts move the same figures (desaturation takes b* away,
+fade and split tones add chroma to a near-grey photo), so only the tone rows isolate their part.
+
+Run: python benchmarks/bench_prompt_strength.py (about 50 s).
 """
 
 from __future__ import annotations
@@ -26,7 +33,8 @@ if str(REPO) not in sys.path:
 from benchmarks._common import markdown_table  # noqa: E402
 from benchmarks.bench_style_model import MANIFEST, _downscale, eval_photos  # noqa: E402
 from gradecli.color.grade_model import apply_grade  # noqa: E402
-from gradecli.color.look_strength import calibrate  # noqa: E402
+from gradecli.color.look_estimate import colorchecker_srgb  # noqa: E402
+from gradecli.color.look_strength import calibrate, look_effect, look_parts  # noqa: E402
 from gradecli.color.spaces import rgb_to_lab  # noqa: E402
 from gradecli.io.images import read_image  # noqa: E402
 from gradecli.pipeline.look import build_look  # noqa: E402
@@ -82,7 +90,44 @@ def main() -> int:
     print(markdown_table(["prompt", "strength", "measured", "smallest", "largest", "ratio"], rows))
     print()
     print("\n".join(f"- {g}" for g in goals))
+    print(f"\n### Looks of several parts over {len(pics)} photos: each part's main effect\n")
+    print(markdown_table(["prompt", "part", "measured", "chart", "calibration", "smallest",
+                          "largest", "ratio"], composite_rows(pics)))
+    print("\nratio: largest / smallest change (inf: some photo changes the other way); one "
+          "factor: the whole look scaled by its main effect's factor (the calibration before "
+          "0.1.0's per-part one).")
     return 0
+
+
+#: Library looks of several parts (colour, tone, chroma): measured per part.
+COMPOSITE = ("a warm, nostalgic, summer evening feel", "moody noir", "vintage film",
+             "cold winter morning")
+_EFFECTS = ("mean a*", "mean b*", "L* spread %", "mean C* %")
+
+
+def composite_rows(pics: dict[str, np.ndarray]) -> list[list[str]]:
+    """Per composite prompt and part: the part's main effect (on the chart) measured on each
+    photo given the whole look, calibrated with one factor and part by part."""
+    chart = colorchecker_srgb()
+    rows = []
+    for prompt in COMPOSITE:
+        params = build_look(prompt).params
+        for part, grade in look_parts(params).items():
+            if part == "exposure":
+                continue
+            goal = look_effect(grade, chart)
+            k = {"tone": 2, "chroma": 3}.get(part, 0 if abs(goal[0]) > abs(goal[1]) else 1)
+            for mode, by_part in (("one factor", False), ("per part", True)):
+                changes = np.array([
+                    look_effect(calibrate(params, pic, by_part=by_part).params, pic)[k]
+                    for pic in pics.values()])
+                same = bool(np.all(np.sign(changes) == np.sign(goal[k])))
+                mags = np.abs(changes)
+                ratio = float(mags.max() / max(mags.min(), 1e-9)) if same else float("inf")
+                rows.append([prompt, part, _EFFECTS[k], f"{look_effect(params, chart)[k]:+.2f}",
+                             mode, f"{changes.min():+.2f}", f"{changes.max():+.2f}",
+                             f"{ratio:.2f}"])
+    return rows
 
 
 if __name__ == "__main__":

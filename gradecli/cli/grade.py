@@ -227,9 +227,9 @@ def _show_result(res) -> None:
         if path and not STATE.quiet:
             err_console.print(f"wrote {path}", markup=False)
     name = Path(res.input).name
-    if res.look.prompt_scale != 1.0:
-        note(f"prompt look scaled x{res.look.prompt_scale:.2f} for this picture, so it changes "
-             "it as much as it changes a standard chart")
+    if res.look.describe_scales():
+        note(f"prompt look scaled for this picture ({res.look.describe_scales()}), so that each "
+             "part of it changes the picture as much as it changes a standard chart")
     if res.delta_e00_to_ref_before is not None:
         out_console.print(
             f"{name}: {res.shots} shot(s) ({res.method}); ΔE00 of mean colour to the reference "

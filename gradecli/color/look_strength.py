@@ -16,6 +16,15 @@ near-black picture and one mostly clipped to white at a fifth of the chart's con
 pivots on the picture's median lightness, as a colourist sets the pivot: about a fixed L* 50 it
 moves a dark or a bright picture as a whole more than it spreads its tones (measured: the
 spread of L* rose 2.8 % on a picture mostly clipped to white and 24 % on others).
+
+A look that does several things ("a warm, nostalgic, summer evening feel": warmer, softer, a
+little fade, more vibrance) is calibrated part by part (:data:`LOOK_PARTS`): its colour balance
+on the picture's change of a*/b*, its tone on the spread of L*, its chroma on C*, each part's
+controls scaled by that part's own factor. One factor for the whole look, from its main effect,
+let one effect the picture cannot show much of inflate all the others: on a picture already
+orange (coffee in a red cup) the warmth could barely move b*, so the whole look was scaled x3.7,
+and its fade and softer contrast with it, into a milky orange wash. Exposure is not scaled: a
+change in stops is the same amount of light on every picture.
 """
 
 from __future__ import annotations
@@ -28,8 +37,8 @@ from gradecli.color.grade_model import GradeParams, apply_grade
 from gradecli.color.look_estimate import colorchecker_srgb
 from gradecli.color.spaces import rgb_to_lab
 
-__all__ = ["Calibration", "calibrate", "calibrated_strength", "look_effect", "picture_pivot",
-           "SCALE_RANGE"]
+__all__ = ["Calibration", "calibrate", "calibrated_strength", "join_parts", "look_effect",
+           "look_parts", "picture_pivot", "LOOK_PARTS", "SCALE_RANGE"]
 
 #: The calibration never scales a look by less or more than this.
 SCALE_RANGE = (0.25, 4.0)
@@ -37,6 +46,22 @@ SCALE_RANGE = (0.25, 4.0)
 PIVOT_RANGE = (0.15, 0.85)
 _SAMPLES = 4096
 _NOTICEABLE = np.array([1.0, 1.0, 5.0, 5.0])
+
+#: The parts of a look calibrated separately, and the GradeParams controls of each. Lift, gamma
+#: and gain belong to "colour" when their channels differ and to "tone" when they are equal.
+#: "exposure" is never scaled.
+LOOK_PARTS: dict[str, tuple[str, ...]] = {
+    "colour": ("temperature", "tint", "shadow_hue", "shadow_amount", "highlight_hue",
+               "highlight_amount", "split_balance", "teal_orange", "hue_shifts"),
+    "tone": ("contrast", "pivot", "fade", "highlight_rolloff"),
+    "chroma": ("saturation", "vibrance", "bleach_bypass"),
+    "exposure": ("exposure",),
+}
+_PER_CHANNEL = ("lift", "gamma", "gain")
+_UNSCALED = ("exposure",)
+#: The effects (indices into look_effect's vector) each part is calibrated on: its main one is
+#: the largest of these on the chart. A whole look (by_part=False) may use any.
+_PART_EFFECTS = {"colour": (0, 1), "tone": (2,), "chroma": (3,), "look": (0, 1, 2, 3)}
 
 
 def _sample(rgb: np.ndarray) -> np.ndarray:
@@ -63,13 +88,54 @@ def look_effect(params: GradeParams, rgb: np.ndarray, encoding: str = "srgb") ->
 
 @dataclass(frozen=True)
 class Calibration:
-    """A look fitted to one picture: ``params`` (what to apply), the ``scale`` its deltas from
-    neutral were multiplied by (0.25..4.0), and ``pivot``, the contrast pivot (L*/100) moved to
-    the picture's median lightness, or None when the look's own pivot was kept."""
+    """A look fitted to one picture: ``params`` (what to apply); ``scales``, per part of the
+    look (:data:`LOOK_PARTS`) that was calibrated, the factor (0.25..4.0) its deltas from neutral
+    were multiplied by, the part with the largest effect on the chart first; and ``pivot``, the
+    contrast pivot (L*/100) moved to the picture's median lightness, or None when the look's own
+    pivot was kept."""
 
     params: GradeParams
-    scale: float = 1.0
+    scales: tuple[tuple[str, float], ...] = ()
     pivot: float | None = None
+
+    @property
+    def scale(self) -> float:
+        """The factor of the look's main part (the largest effect on the chart); 1.0 if none."""
+        return self.scales[0][1] if self.scales else 1.0
+
+    def describe(self) -> str:
+        """The factors that are not 1, e.g. ``"colour x2.28, chroma x0.65"`` ("" if none)."""
+        return ", ".join(f"{part} x{k:.2f}" for part, k in self.scales if round(k, 2) != 1.0)
+
+
+def look_parts(params: GradeParams) -> dict[str, GradeParams]:
+    """``params`` split into its parts (:data:`LOOK_PARTS`), each a grade of that part's controls
+    alone (the rest neutral); parts that do nothing are left out. :func:`join_parts` undoes it."""
+    neutral = GradeParams()
+    out = {}
+    for part, names in LOOK_PARTS.items():
+        values = {f: getattr(params, f) for f in names}
+        if part in ("colour", "tone"):
+            for f in _PER_CHANNEL:
+                v = getattr(params, f)
+                if (len(set(v)) > 1) == (part == "colour"):
+                    values[f] = v
+        grade = replace(neutral, **values)
+        if not grade.is_neutral:
+            out[part] = grade
+    return out
+
+
+def join_parts(parts: dict[str, GradeParams]) -> GradeParams:
+    """One grade from parts made by :func:`look_parts` (each part's controls from its grade)."""
+    neutral = GradeParams()
+    values: dict = {}
+    for part, grade in parts.items():
+        names = LOOK_PARTS[part] + (_PER_CHANNEL if part in ("colour", "tone") else ())
+        for f in names:
+            if f not in values or getattr(grade, f) != getattr(neutral, f):
+                values[f] = getattr(grade, f)
+    return replace(neutral, **values)
 
 
 def picture_pivot(rgb: np.ndarray, encoding: str = "srgb") -> float:
@@ -81,17 +147,44 @@ def picture_pivot(rgb: np.ndarray, encoding: str = "srgb") -> float:
 
 
 def calibrate(params: GradeParams, rgb: np.ndarray, encoding: str = "srgb",
-              rounds: int = 4) -> Calibration:
-    """Fit ``params`` to the picture ``rgb`` (..., 3) R'G'B' 0..1: its contrast pivoted on the
-    picture's median lightness (when it has contrast and the default pivot), then scaled
-    (within :data:`SCALE_RANGE`) so that its main effect on the picture matches its effect on
-    the ColorChecker chart. A neutral look, or one whose main effect the picture cannot show
-    (the opposite effect at every scale tried), is returned as it is."""
+              rounds: int = 4, by_part: bool = True) -> Calibration:
+    """Fit ``params`` to the picture ``rgb`` (..., 3) R'G'B' 0..1, part by part
+    (:data:`LOOK_PARTS`; exposure as it is): each part's contrast pivoted on the picture's median
+    lightness (when it has contrast and the default pivot), then scaled (within
+    :data:`SCALE_RANGE`) so that its main effect on the picture matches its effect on the
+    ColorChecker chart. A neutral part, or one whose main effect the picture cannot show (the
+    opposite effect at every scale tried), is kept as it is. ``by_part=False``: the whole look
+    (exposure too) scaled by one factor, from its main effect (for comparison; see above)."""
     if params.is_neutral:
         return Calibration(params)
+    parts = look_parts(params) if by_part else {"look": params}
+    fitted: dict[str, GradeParams] = {}
+    scales: list[tuple[float, str, float]] = []  # (strength on the chart, part, scale)
+    pivot = None
+    for part, grade in parts.items():
+        if part in _UNSCALED:
+            fitted[part] = grade
+            continue
+        fit, scale, strength = _calibrate_part(grade, rgb, encoding, rounds,
+                                               _PART_EFFECTS[part])
+        fitted[part] = fit
+        scales.append((strength, part, scale))
+        if fit.pivot != grade.pivot:  # (a part with contrast)
+            pivot = fit.pivot
+    scales.sort(key=lambda t: -t[0])
+    ordered = tuple((part, scale) for _, part, scale in scales)
+    if all(k == 1.0 for _, k in ordered) and pivot is None:
+        return Calibration(params, ordered)
+    return Calibration(join_parts(fitted) if by_part else fitted["look"], ordered, pivot)
+
+
+def _calibrate_part(params: GradeParams, rgb: np.ndarray, encoding: str, rounds: int,
+                    effects: tuple[int, ...]) -> tuple[GradeParams, float, float]:
+    """One part of a look fitted to ``rgb`` on the largest of its ``effects`` on the chart:
+    (the fitted grade, its scale, that effect's strength in units a viewer notices)."""
     goal = look_effect(params, colorchecker_srgb(), "srgb")
-    if not np.any(np.abs(goal) > 1e-6):
-        return Calibration(params)
+    if not np.any(np.abs(goal[list(effects)]) > 1e-6):
+        return params, 1.0, 0.0
     pivot = None
     if params.contrast != 0.0 and params.pivot == GradeParams().pivot:
         pivot = picture_pivot(rgb, encoding)
@@ -101,22 +194,23 @@ def calibrate(params: GradeParams, rgb: np.ndarray, encoding: str = "srgb",
 
     # Match the look's main effect: the component largest against what a viewer notices
     # (1 unit of a*/b*, 5% of L* spread or chroma).
-    main = int(np.argmax(np.abs(goal) / _NOTICEABLE))
+    main = max(effects, key=lambda k: abs(goal[k]) / _NOTICEABLE[k])
+    strength = float(np.abs(goal[main]) / _NOTICEABLE[main])
     scale = 1.0
     for _ in range(rounds):
         got = float(look_effect(at(scale), rgb, encoding)[main])
         if got * goal[main] <= 0.0:  # no effect, or the opposite one: leave the look as it is
-            return Calibration(params) if scale == 1.0 else Calibration(at(scale), scale, pivot)
+            return (params, 1.0, strength) if scale == 1.0 else (at(scale), scale, strength)
         # The effect grows about linearly with the scale: fit it, then re-measure.
         new = float(np.clip(scale * goal[main] / got, *SCALE_RANGE))
         if abs(new - scale) < 1e-3:
             break
         scale = new
-    return Calibration(at(scale), scale, pivot)
+    return at(scale), scale, strength
 
 
 def calibrated_strength(params: GradeParams, rgb: np.ndarray, encoding: str = "srgb",
                         rounds: int = 4) -> float:
-    """The factor (:data:`SCALE_RANGE`) :func:`calibrate` scales ``params`` by for ``rgb``.
-    1.0 for a neutral look or one with no measurable effect."""
+    """The factor (:data:`SCALE_RANGE`) :func:`calibrate` scales ``params``' main part by for
+    ``rgb``. 1.0 for a neutral look or one with no measurable effect."""
     return calibrate(params, rgb, encoding, rounds).scale

@@ -144,6 +144,7 @@ class GradeResult:
         d = {k: v for k, v in dataclasses.asdict(self).items() if k != "look"}
         d["look"] = _look_desc(self.look) or None
         d["prompt_scale"] = self.look.prompt_scale
+        d["prompt_scales"] = dict(self.look.prompt_scales)
         return d
 
 

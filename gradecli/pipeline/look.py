@@ -31,8 +31,9 @@ def canonical(params: GradeParams) -> GradeParams:
 class Look:
     """The parametric part of a grade: what the prompt gave, what adjustments add, the sum.
 
-    ``prompt_scale``: the factor the prompt's look was scaled by for the picture it grades
-    (:func:`calibrated`), 1.0 before calibration; ``params`` includes it."""
+    ``prompt_scales``: per part of the prompt's look (colour, tone, chroma), the factor it was
+    scaled by for the picture it grades (:func:`calibrated`), empty before calibration;
+    ``prompt_scale`` is the main part's (1.0 before calibration); ``params`` includes them."""
 
     prompt: str | None = None
     parsed: ParsedPrompt | None = None
@@ -40,6 +41,12 @@ class Look:
     adjust: GradeParams = field(default_factory=GradeParams)
     params: GradeParams = field(default_factory=GradeParams)
     prompt_scale: float = 1.0
+    prompt_scales: tuple[tuple[str, float], ...] = ()
+
+    def describe_scales(self) -> str:
+        """The calibration's factors that are not 1, e.g. ``"colour x2.28, chroma x0.65"``."""
+        return ", ".join(f"{part} x{k:.2f}" for part, k in self.prompt_scales
+                         if round(k, 2) != 1.0)
 
     @property
     def is_neutral(self) -> bool:
@@ -84,11 +91,12 @@ def calibrated(look: Look, rgb: np.ndarray, encoding: str = "srgb") -> Look:
     R'G'B' 0..1 by the amount it changes a standard chart (gradecli.color.look_strength);
     adjustments stay as given. Deterministic for the same picture, so recipes rebuild it."""
     cal = calibrate(look.prompt_params, rgb, encoding)
-    scale = round(cal.scale, 3)
-    if scale == 1.0 and cal.pivot is None:
+    scales = tuple((part, round(k, 3)) for part, k in cal.scales)
+    if all(k == 1.0 for _, k in scales) and cal.pivot is None:
         return look
     params = canonical(add(cal.params, look.adjust))
-    return dataclasses.replace(look, params=params, prompt_scale=scale)
+    return dataclasses.replace(look, params=params, prompt_scale=round(cal.scale, 3),
+                               prompt_scales=scales)
 
 
 def look_lut(params: GradeParams, size: int = 33, encoding: str = "srgb") -> Lut:

@@ -68,3 +68,52 @@ def test_a_given_pivot_is_kept_and_neutral_is_returned_as_is():
     own = GradeParams(contrast=0.3, pivot=0.3)
     assert calibrate(own, pic).params.pivot == own.pivot
     assert calibrate(GradeParams(), pic) == Calibration(GradeParams())
+
+
+def test_every_control_belongs_to_one_part_and_parts_join_back():
+    import dataclasses
+
+    from gradecli.color.grade_model import HueShift
+    from gradecli.color.look_strength import LOOK_PARTS, join_parts, look_parts
+
+    owned = [f for names in LOOK_PARTS.values() for f in names] + ["lift", "gamma", "gain"]
+    assert sorted(owned) == sorted(f.name for f in dataclasses.fields(GradeParams))
+    look = GradeParams(exposure=-0.2, temperature=900.0, contrast=-0.2, fade=0.1,
+                       saturation=-0.1, vibrance=0.2, gamma=(1.1, 1.0, 0.9), gain=(1.1, 1.1, 1.1),
+                       highlight_hue=70.0, highlight_amount=0.15,
+                       hue_shifts=(HueShift(120.0, 40.0, 10.0),))
+    parts = look_parts(look)
+    assert set(parts) == {"colour", "tone", "chroma", "exposure"}
+    assert parts["colour"].gamma == (1.1, 1.0, 0.9) and parts["colour"].gain == (1.0, 1.0, 1.0)
+    assert parts["tone"].gain == (1.1, 1.1, 1.1) and parts["tone"].temperature == 0.0
+    assert parts["chroma"].vibrance == 0.2 and parts["chroma"].contrast == 0.0
+    assert join_parts(parts) == look
+    assert look_parts(GradeParams(contrast=0.3)).keys() == {"tone"}
+
+
+def test_a_look_of_several_parts_is_calibrated_part_by_part():
+    # Coffee in a red cup is orange already: warmth barely moves its b*. Scaled by one factor
+    # from that, a warm, faded, soft look inflates its fade and softness too (a milky wash);
+    # part by part, the softening changes the picture's L* spread about as it changes the chart's.
+    from gradecli.pipeline.look import build_look
+
+    look = build_look("a warm, nostalgic, summer evening feel").params
+    pic = photos()["coffee"]
+    chart_spread = look_effect(look, colorchecker_srgb())[2]
+    assert chart_spread < 0.0
+    one = calibrate(look, pic, by_part=False)
+    per_part = calibrate(look, pic)
+    assert dict(per_part.scales).keys() == {"colour", "tone", "chroma"}
+    assert per_part.params.exposure == look.exposure  # stops are not scaled
+    assert one.params.exposure != look.exposure
+    spread_one = look_effect(one.params, pic)[2]
+    spread_part = look_effect(per_part.params, pic)[2]
+    assert spread_one < 2.0 * chart_spread  # the wash: more than twice the softening
+    assert 0.5 * chart_spread >= spread_part >= 2.0 * chart_spread
+    assert per_part.describe().startswith("colour x")
+
+
+def test_a_look_of_one_part_has_one_scale():
+    cal = calibrate(COOL, photos()["coffee"])
+    assert [part for part, _ in cal.scales] == ["colour"]
+    assert cal.scale == cal.scales[0][1] != 1.0
