@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -24,6 +25,9 @@ from gradecli.cli.common import (
 )
 from gradecli.pipeline.options import ALL_METHODS
 from gradecli.pipeline.shot_look import DEFAULT_MAX_DE
+
+if TYPE_CHECKING:
+    from gradecli.pipeline.match_result import MatchResult
 
 
 def default_jobs() -> int:
@@ -230,6 +234,21 @@ def _show_plan(plan, as_json: bool) -> None:
                       markup=False)
 
 
+def looks_left_note(res: MatchResult) -> str | None:
+    """The note when look matching changed no shot (None otherwise), worded for the target:
+    towards the clips' own average, the clips' looks are what agree; towards a named look (a
+    reference, a hero, neutral), each clip's look is what is within the noise of the target's."""
+    if not res.looks_left:
+        return None
+    if res.target.startswith(("average", "median")):
+        what, more = "the clips' looks differ", ", --target ref:IMAGE names a look"
+    else:
+        what, more = "each clip's look differs from the target's", ""
+    return (f"{what} no more than their content alone makes estimates differ, so no cast or "
+            "exposure was changed (do no harm); --match colour makes colour distributions "
+            f"equal (takes of one scene){more}")
+
+
 def _show_result(res) -> None:
     what = "look difference" if res.by == "look" else "mean colour"
     table = Table(title=f"CIEDE2000 between clips, {what} ({res.method}, target: {res.target})")
@@ -252,10 +271,8 @@ def _show_result(res) -> None:
             f"{Path(c.path).name}: {len(c.shots)} shot(s), cuts at {cuts}; look "
             f"{c.look_before.get('words', '?')} -> {c.look_after.get('words', '?')}"
         )
-    if res.looks_left:
-        note("the clips' looks differ no more than their content alone makes estimates differ, "
-             "so no cast or exposure was changed (do no harm); --match colour makes colour "
-             "distributions equal (takes of one scene), --target ref:IMAGE names a look")
+    if (text := looks_left_note(res)) is not None:
+        note(text)
     for _path, err in res.failed:
         err_console.print(f"[red]failed:[/] {escape(err)}")
     verdict = "[green]PASS[/]" if res.passed else "[red]FAIL[/]"

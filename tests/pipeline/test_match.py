@@ -294,3 +294,20 @@ def test_looks_left_when_no_shot_changed():
     assert result(0.0, 0.0).looks_left
     assert not result(0.0, 0.3).looks_left
     assert not result(None, None).looks_left  # colour mode: no look changes to speak of
+
+
+def test_the_note_when_no_look_changed_names_what_was_within_the_noise():
+    from gradecli.cli.match import looks_left_note
+    from gradecli.pipeline.match_result import ClipResult, MatchResult, ShotResult
+
+    def result(target, change):
+        shot = ShotResult(0, 0, 10, 0.0, 0.4, None, [50, 0, 0], [50, 0, 0], {}, {}, change)
+        clip = ClipResult("c.mp4", None, 0, 10, [], [shot], [50, 0, 0], [50, 0, 0])
+        return MatchResult("look", target, [clip], [], [], [], 10.0)
+
+    average = looks_left_note(result("average of the inputs (Wasserstein barycentre)", 0.0))
+    assert average.startswith("the clips' looks differ") and "--target ref:IMAGE" in average
+    ref = looks_left_note(result("reference still coffee.png", 0.0))
+    assert ref.startswith("each clip's look differs from the target's")
+    assert "--target ref:IMAGE" not in ref  # the user named one already
+    assert looks_left_note(result("reference still coffee.png", 0.4)) is None
