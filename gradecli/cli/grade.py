@@ -24,8 +24,9 @@ def grade_cmd(
     inputs: list[Path] = typer.Argument(
         None, metavar="INPUT", help="Clips or stills (or folders of them) to grade."
     ),
-    ref: Path = typer.Option(None, "--ref", metavar="IMAGE",
-                             help="Reference still whose look to take."),
+    ref: Path = typer.Option(None, "--ref", metavar="IMAGE_OR_CLIP",
+                             help="Reference whose look to take: a still, or a clip (its "
+                                  "frames are sampled; it is not rendered)."),
     prompt: str = typer.Option(
         None,
         "--prompt",

@@ -64,8 +64,8 @@ def match_cmd(
     device: str = typer.Option("cpu", "--device", metavar="DEVICE", help=DEVICE_HELP),
     target: str = typer.Option(
         "average", metavar="TARGET",
-        help="average, median, neutral (looks removed), first, brightest, hero:PATH, ref:IMAGE, "
-        "stats:FILE.json.",
+        help="average, median, neutral (looks removed), first, brightest, hero:PATH, "
+        "ref:IMAGE_OR_CLIP (a clip's sampled frames; not rendered), stats:FILE.json.",
     ),
     strength: float = typer.Option(1.0, metavar="S",
                                    help="0..1: how far to move towards the target."),

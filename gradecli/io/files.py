@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 from pathlib import Path
 
 from gradecli.errors import BadInputError
 
-__all__ = ["check_readable", "read_bytes", "write_atomic"]
+__all__ = ["check_readable", "read_bytes", "sha256_file", "write_atomic"]
 
 
 def check_readable(path: str | os.PathLike[str], what: str = "file") -> Path:
@@ -32,6 +33,20 @@ def read_bytes(path: str | os.PathLike[str], error: type[Exception] = BadInputEr
         return p.read_bytes()
     except OSError as e:
         raise error(f"{p}: cannot read: {e.strerror or e}") from None
+
+
+def sha256_file(path: str | os.PathLike[str], error: type[Exception] = BadInputError) -> str:
+    """SHA-256 (hex) of the file ``path``, read in 1 MiB blocks; raises ``error`` naming it if
+    unreadable."""
+    p = Path(path)
+    digest = hashlib.sha256()
+    try:
+        with p.open("rb") as f:
+            while block := f.read(1 << 20):
+                digest.update(block)
+    except OSError as e:
+        raise error(f"{p}: cannot read: {e.strerror or e}") from None
+    return digest.hexdigest()
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:

@@ -46,6 +46,7 @@ from gradecli.pipeline.paths import check_input, check_output
 from gradecli.pipeline.preview import PREVIEW_FRACTIONS, PreviewFrame, write_preview
 from gradecli.pipeline.protect import face_skin_model, protected_grade
 from gradecli.pipeline.recipe import Recipe, file_sha256, recipe_path_for, write_recipe
+from gradecli.pipeline.reference import reference_target
 from gradecli.pipeline.render import PhaseFn
 from gradecli.pipeline.shot_fit import ShotGoal, ShotInput, fit_shot_lut
 from gradecli.pipeline.shot_look import (
@@ -54,7 +55,7 @@ from gradecli.pipeline.shot_look import (
     target_look,
     target_noise_scale,
 )
-from gradecli.pipeline.targets import Target, build_target
+from gradecli.pipeline.targets import Target
 
 __all__ = ["GradePlan", "GradeRequest", "GradeResult", "default_output", "grade_file",
            "plan_grade", "request_from_recipe"]
@@ -210,8 +211,8 @@ def plan_grade(
     opts.validate()
     src_p = check_input(src)
     ref_p = check_input(req.ref) if req.ref is not None else None
-    if ref_p is not None and not is_image_path(ref_p):
-        raise BadInputError(f"{ref_p}: --ref must be a still image (.png, .jpg, .tif)")
+    if ref_p is not None and not (is_image_path(ref_p) or is_video_path(ref_p)):
+        raise BadInputError(f"{ref_p}: --ref must be a still image (.png, .jpg, .tif) or a clip")
     look = build_look(req.prompt, req.adjust, prompt_params=req.prompt_params)
     if on_look is not None:
         on_look(look, req.prompt_looks)
@@ -294,10 +295,7 @@ def _grade(plan: GradePlan, req: GradeRequest, progress: PhaseFn | None) -> Grad
     target = None
     method = None
     if ref_p is not None:
-        ref_img = read_image(ref_p)
-        target = build_target(
-            f"ref:{ref_p}", [rgb_to_lab(ref_img.rgb.reshape(-1, 3)[::7])], [ref_p]
-        )
+        target = reference_target(ref_p, opts.detect_cuts, opts.seed, progress)
         method = resolve_method(opts.method, "ref")  # colour mode's; look mode says "look"
     desc = ", ".join(p for p in (f"--ref {ref_p.name}" if ref_p else "", _look_desc(look)) if p)
     comment = f"gradecli {__version__} grade {src_p.name}: {desc}"

@@ -53,6 +53,7 @@ from gradecli.pipeline.options import (
     resolve_mode,
 )
 from gradecli.pipeline.protect import face_skin_model
+from gradecli.pipeline.reference import clip_target, clip_thumb
 from gradecli.pipeline.render import PhaseFn, RenderJob, render_all
 from gradecli.pipeline.shot_fit import ShotGoal, ShotInput, fit_shot_lut
 from gradecli.pipeline.shot_look import (
@@ -88,11 +89,6 @@ def _group_clips(labs: list[np.ndarray], mode: str, gap: float = 20.0) -> list[i
 
 
 
-
-
-def _clip_thumb(a: ClipAnalysis) -> np.ndarray | None:
-    """The picture of a clip's middle shot (for model targets)."""
-    return a.shots[len(a.shots) // 2].thumb if a.shots else None
 
 
 def match_clips(
@@ -199,18 +195,17 @@ def _analyse_all(plan, opts: MatchOptions, failed: list[tuple[str, str]], on_cli
 
 
 def _outside_hero(spec: str, paths: list[Path], analyse) -> Target | None:
-    """For ``hero:CLIP`` naming a clip that is not among ``paths``: the target made from its own
-    analysis (the clip is analysed, not rendered); else None."""
+    """For ``hero:CLIP`` naming a clip that is not among ``paths``, and for ``ref:CLIP``: the
+    target made from the clip's own analysis (it is analysed, not rendered); else None."""
     kind, arg = parse_target(spec)
-    if kind != "hero" or arg is None:
+    if kind not in ("hero", "ref") or arg is None:
         return None
     p = Path(arg)
-    if any(p.resolve() == q.resolve() for q in paths) or not is_video_path(p):
+    if not is_video_path(p):
         return None
-    a = analyse(p)
-    lab = rgb_to_lab(a.rgb, a.encoding)
-    return Target("hero", f"hero {p.name} (not rendered)", lab[:: max(1, len(lab) // 60000)],
-                  None, unbarred(a, _clip_thumb(a)))
+    if kind == "hero" and any(p.resolve() == q.resolve() for q in paths):
+        return None
+    return clip_target(kind, analyse(p))
 
 
 
@@ -259,9 +254,9 @@ def _plan_group(members: list[int], analyses: list[ClipAnalysis], labs: list[np.
         opts.target,
         [labs[i] for i in members],
         [analyses[i].path for i in members],
-        thumbs=[_clip_thumb(analyses[i]) for i in members],
+        thumbs=[clip_thumb(analyses[i]) for i in members],
     )
-    pictures = [unbarred(analyses[i], _clip_thumb(analyses[i])) for i in members]
+    pictures = [unbarred(analyses[i], clip_thumb(analyses[i])) for i in members]
     if tgt.hero is None and tgt.thumb is not None:
         pictures.append(tgt.thumb)
     one_scene = tgt.kind != "neutral" and same_scene(pictures)
@@ -316,7 +311,7 @@ def _grade_shot(a: ClipAnalysis, shot: ShotSamples, src_look: ShotLook, src_lab:
     if is_hero:
         lut = Lut.identity(opts.lut_size)
     else:
-        pic = shot.thumb if shot.thumb is not None else _clip_thumb(a)
+        pic = shot.thumb if shot.thumb is not None else clip_thumb(a)
         fit = fit_shot_lut(
             ShotInput(shot.rgb, src_lab, pic, a.encoding, src_look),
             ShotGoal(plan.mode, plan.method, plan.target, plan.goal, plan.model,

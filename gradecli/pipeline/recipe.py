@@ -8,7 +8,6 @@ summed adjustments.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, field, replace
@@ -18,7 +17,7 @@ from typing import Any
 from gradecli import __version__
 from gradecli.color.grade_model import GradeParams
 from gradecli.errors import BadInputError
-from gradecli.io.files import read_bytes, write_atomic
+from gradecli.io.files import read_bytes, sha256_file, write_atomic
 from gradecli.io.video import EncodeOptions
 
 __all__ = ["RECIPE_FORMAT", "Recipe", "read_recipe", "recipe_path_for", "write_recipe"]
@@ -33,7 +32,8 @@ def recipe_path_for(output: str | os.PathLike) -> Path:
 
 
 def file_sha256(path: str | os.PathLike) -> str:
-    return hashlib.sha256(read_bytes(path)).hexdigest()
+    """SHA-256 (hex) of a file, read in blocks (a reference clip may be large)."""
+    return sha256_file(path)
 
 
 @dataclass(frozen=True)

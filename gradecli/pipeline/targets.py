@@ -2,7 +2,9 @@
 
 Spellings (``--target``): ``average`` (default: the Wasserstein barycentre of the clips),
 ``median`` (robust to one odd clip), ``first``, ``brightest``, ``hero:PATH`` (a clip or still
-is the look), ``ref:IMAGE`` (a still is the look), ``stats:FILE.json`` (a hand-written profile).
+is the look), ``ref:PATH`` (a still, or a clip's sampled frames, is the look; never rendered),
+``stats:FILE.json`` (a hand-written profile). A clip that is not an input is analysed by
+:func:`gradecli.pipeline.match.clip_target`, which builds its target.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ def parse_target(spec: str) -> tuple[str, str | None]:
     if kind not in TARGET_KINDS:
         raise BadInputError(
             f"unknown --target {spec!r}; use average, median, neutral, first, brightest, "
-            "hero:PATH, ref:IMAGE or stats:FILE.json"
+            "hero:PATH, ref:IMAGE_OR_CLIP or stats:FILE.json"
         )
     if kind in ("hero", "ref", "stats") and not arg:
         raise BadInputError(f"--target {kind}: needs a file, e.g. {kind}:path")
@@ -158,8 +160,9 @@ def build_target(
             raise BadInputError(f"{p}: hero clip is not among the inputs")
         return Target(kind, f"hero {p.name}", _subsample(hero_lab(p), _MAX_SAMPLES))
     if kind == "ref":
-        if not is_image_path(p):
-            raise BadInputError(f"{p}: --target ref: needs a still image (.png, .jpg, .tif)")
+        if not is_image_path(p):  # a clip: analysed first (gradecli.pipeline.match.clip_target)
+            raise BadInputError(f"{p}: --target ref: here needs a still image (.png, .jpg, "
+                                ".tif); a clip's target is built by match_clips")
         return Target(
             kind, f"reference still {p.name}", _subsample(_still_lab(p), _MAX_SAMPLES), None,
             still_thumb(p),

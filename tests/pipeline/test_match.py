@@ -171,6 +171,44 @@ def test_match_hero_target_recovers_the_hero(tmp_path):
     assert hero_lut.is_identity(1e-6)
 
 
+def test_match_towards_a_reference_clip_that_is_not_rendered(tmp_path):
+    # The same scene in two casts, matched towards the uncast take given as ref:CLIP (colour
+    # mode: one scene): both come out as the reference, which is analysed and not rendered.
+    ref = write_clip(tmp_path / "ref.mkv", [(0, 36)])
+    casts = [
+        write_clip(tmp_path / f"c{i}.mkv", [(0, 36)], cast=f) for i, f in enumerate([warm, cool])
+    ]
+    out = tmp_path / "o"
+    res = match_clips(casts, out, MatchOptions(target=f"ref:{ref}", luts_only=True))
+    assert res.target.startswith("reference clip ref.mkv")
+    assert sorted(p.name for p in out.glob("*.cube")) == ["c0.cube", "c1.cube"]
+    for c, f in zip(res.clips, (warm, cool), strict=True):
+        lut = read_lut(c.shots[0].lut)
+        want = rgb_to_lab(_picture(0, 20))
+        assert float(delta_e2000(rgb_to_lab(lut.apply(f(_picture(0, 20)))), want).mean()) < 2.0
+
+
+def test_grade_towards_a_reference_clip(tmp_path, capsys):
+    ref = write_clip(tmp_path / "ref.mkv", [(0, 36)])
+    src = write_clip(tmp_path / "src.mkv", [(0, 36)], cast=warm)
+    res = grade_file(src, tmp_path / "out.mkv", GradeRequest(ref=str(ref)))
+    assert res.delta_e00_to_ref_after < 0.5 * res.delta_e00_to_ref_before
+    assert len(json.loads((tmp_path / "out.grade.json").read_text())["reference"]["sha256"]) == 64
+    # A still graded towards a clip (colours matched): the clip's sampled frames are the look.
+    still = tmp_path / "s.png"
+    write_image(still, warm(_picture(0, 10)))
+    res = grade_file(still, tmp_path / "s_out.png",
+                     GradeRequest(ref=str(ref), options=MatchOptions(match="colour")))
+    assert res.delta_e00_to_ref_after < 0.5 * res.delta_e00_to_ref_before
+    # A reference that is neither: exit 2, one line, nothing written.
+    bad = tmp_path / "ref.txt"
+    bad.write_text("x")
+    assert run(["grade", str(still), "--ref", str(bad), "-o", str(tmp_path / "b.png")]) == 2
+    err = capsys.readouterr().err
+    assert "ref.txt: --ref must be a still image" in err and "Traceback" not in err
+    assert not list(tmp_path.glob("b.*"))
+
+
 def test_match_cli_exit_codes_and_skips_broken(tmp_path, capsys):
     a = write_clip(tmp_path / "a.mkv", [(0, 24)], cast=warm)
     b = write_clip(tmp_path / "b.mkv", [(3, 24)], cast=cool)
@@ -227,8 +265,10 @@ def test_grade_still_and_clip_to_ref(tmp_path):
     res = grade_file(clip, tmp_path / "g.mkv", req, lut_out=tmp_path / "look.cube")
     assert res.shots == 2 and len(res.luts) == 2
     assert res.delta_e00_to_ref_after < 1.0
-    with pytest.raises(BadInputError, match="still image"):
-        grade_file(still, None, GradeRequest(ref=clip))
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a picture")
+    with pytest.raises(BadInputError, match=r"notes.txt: --ref must be a still image .* or a clip"):
+        grade_file(still, None, GradeRequest(ref=notes))
 
 
 def dark(x):

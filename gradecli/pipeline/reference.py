@@ -1,0 +1,52 @@
+"""The look of a reference that is not rendered: a still, or a clip's sampled frames.
+
+``grade --ref IMAGE_OR_CLIP`` and ``match --target ref:IMAGE_OR_CLIP`` / ``hero:CLIP`` (a clip
+that is not one of the inputs) aim at such a look. A clip is analysed as ``match`` analyses its
+inputs (one decode pass, hard cuts, colour samples per shot) and its shots pooled.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from gradecli.color.spaces import rgb_to_lab
+from gradecli.engine.analysis import ClipAnalysis, analyze_clip
+from gradecli.io.images import is_image_path, read_image
+from gradecli.io.video import probe_video
+from gradecli.pipeline.analysis import analysis_encoding
+from gradecli.pipeline.shot_look import unbarred
+from gradecli.pipeline.targets import Target, build_target
+
+__all__ = ["clip_target", "clip_thumb", "reference_target"]
+
+_MAX_SAMPLES = 60000
+
+
+def clip_thumb(a: ClipAnalysis) -> np.ndarray | None:
+    """The picture of a clip's middle shot (for model targets and telling scenes apart)."""
+    return a.shots[len(a.shots) // 2].thumb if a.shots else None
+
+
+def clip_target(kind: str, a: ClipAnalysis) -> Target:
+    """The look of an analysed clip that is not rendered, as a target (``kind`` "hero" or
+    "ref"): CIELAB samples of all its shots and the picture of its middle shot (bars cropped)."""
+    lab = rgb_to_lab(a.rgb, a.encoding)
+    what = "hero" if kind == "hero" else "reference clip"
+    return Target(kind, f"{what} {a.path.name} (not rendered)",
+                  lab[:: max(1, len(lab) // _MAX_SAMPLES)], None, unbarred(a, clip_thumb(a)))
+
+
+def reference_target(path: Path, detect_cuts: bool = True, seed: int = 0,
+                     progress=None) -> Target:
+    """The look of ``grade --ref``: a still's pixels, or a clip's sampled frames.
+    ``progress(label, total)`` (optional) starts the clip's analysis progress."""
+    if is_image_path(path):
+        img = read_image(path)
+        return build_target(f"ref:{path}", [rgb_to_lab(img.rgb.reshape(-1, 3)[::7])], [path])
+    info = probe_video(path)
+    update = progress(f"analysing {path.name}", info.frame_count) if progress else None
+    analysis = analyze_clip(path, encoding=analysis_encoding(info.ycbcr.matrix),
+                            detect_shots=detect_cuts, seed=seed, progress=update)
+    return clip_target("ref", analysis)
