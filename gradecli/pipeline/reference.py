@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gradecli.color.look_estimate import estimate_look, mean_look
 from gradecli.color.spaces import rgb_to_lab
 from gradecli.engine.analysis import ClipAnalysis, analyze_clip
 from gradecli.io.images import is_image_path, read_image
@@ -31,11 +32,15 @@ def clip_thumb(a: ClipAnalysis) -> np.ndarray | None:
 
 def clip_target(kind: str, a: ClipAnalysis) -> Target:
     """The look of an analysed clip that is not rendered, as a target (``kind`` "hero" or
-    "ref"): CIELAB samples of all its shots and the picture of its middle shot (bars cropped)."""
+    "ref"): CIELAB samples of all its shots, the picture of its middle shot (bars cropped) and
+    its estimated look (per shot, weighted by samples, as ``match`` estimates an input's)."""
     lab = rgb_to_lab(a.rgb, a.encoding)
     what = "hero" if kind == "hero" else "reference clip"
+    looks = [estimate_look(s.rgb, a.encoding, unbarred(a, s.thumb)) for s in a.shots]
+    look = mean_look(looks, [len(s.rgb) for s in a.shots]) if looks else None
     return Target(kind, f"{what} {a.path.name} (not rendered)",
-                  lab[:: max(1, len(lab) // _MAX_SAMPLES)], None, unbarred(a, clip_thumb(a)))
+                  lab[:: max(1, len(lab) // _MAX_SAMPLES)], None, unbarred(a, clip_thumb(a)),
+                  look)
 
 
 def reference_target(path: Path, detect_cuts: bool = True, seed: int = 0,

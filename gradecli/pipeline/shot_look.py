@@ -111,6 +111,8 @@ def target_look(
         return NEUTRAL
     if tgt.hero is not None:
         return member_looks[tgt.hero]
+    if tgt.look is not None:
+        return tgt.look
     pic = tgt.thumb
     return estimate_look(lab_to_rgb(tgt.lab, encoding), encoding, pic)
 

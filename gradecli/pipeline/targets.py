@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from gradecli.color.barycenter import gaussian_barycenter, geometric_median, map_to_gaussian
+from gradecli.color.look_estimate import ShotLook
 from gradecli.color.spaces import rgb_to_lab
 from gradecli.errors import BadInputError
 from gradecli.io.images import is_image_path, read_image
@@ -31,13 +32,16 @@ _MAX_SAMPLES = 60000
 class Target:
     """``lab`` (N, 3): the colours to match; ``hero``: index of the input that is the look
     (left ungraded), if any; ``description`` for reports; ``thumb``: a small picture of the look
-    (uint8 R'G'B') when the target is one real clip or still (for ``--method model``)."""
+    (uint8 R'G'B') when the target is one real clip or still (for ``--method model``);
+    ``look``: its estimated look when already known (a clip that is not an input: estimated
+    per shot, as the inputs are), else estimated from ``lab`` and ``thumb`` when needed."""
 
     kind: str
     description: str
     lab: np.ndarray
     hero: int | None = None
     thumb: np.ndarray | None = None
+    look: ShotLook | None = None
 
 
 def parse_target(spec: str) -> tuple[str, str | None]:

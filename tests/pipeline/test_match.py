@@ -188,6 +188,21 @@ def test_match_towards_a_reference_clip_that_is_not_rendered(tmp_path):
         assert float(delta_e2000(rgb_to_lab(lut.apply(f(_picture(0, 20)))), want).mean()) < 2.0
 
 
+def test_a_hero_clip_gives_the_same_look_inside_or_outside_the_inputs(tmp_path):
+    # Look mode towards hero:C: the shots of A and B get the same LUTs whether C is one of the
+    # inputs (its look estimated per shot) or only named (analysed apart, estimated alike).
+    a = write_clip(tmp_path / "a.mkv", [(0, 24), (1, 24)], cast=warm)
+    b = write_clip(tmp_path / "b.mkv", [(2, 36)], cast=cool)
+    c = write_clip(tmp_path / "c.mkv", [(3, 24), (1, 24)])
+    opts = MatchOptions(match="look", target=f"hero:{c}", luts_only=True)
+    inside = match_clips([a, b, c], tmp_path / "in", opts)
+    outside = match_clips([a, b], tmp_path / "out", opts)
+    assert outside.target.endswith("(not rendered)")
+    for ci, co in zip(inside.clips[:2], outside.clips, strict=True):
+        for si, so in zip(ci.shots, co.shots, strict=True):
+            np.testing.assert_allclose(read_lut(si.lut).table, read_lut(so.lut).table, atol=1e-6)
+
+
 def test_grade_towards_a_reference_clip(tmp_path, capsys):
     ref = write_clip(tmp_path / "ref.mkv", [(0, 36)])
     src = write_clip(tmp_path / "src.mkv", [(0, 36)], cast=warm)
