@@ -37,8 +37,8 @@ from gradecli.color.grade_model import GradeParams, apply_grade
 from gradecli.color.look_estimate import colorchecker_srgb
 from gradecli.color.spaces import rgb_to_lab
 
-__all__ = ["Calibration", "calibrate", "calibrated_strength", "join_parts", "look_effect",
-           "look_parts", "picture_pivot", "LOOK_PARTS", "SCALE_RANGE"]
+__all__ = ["Calibration", "calibrate", "calibrated_strength", "describe_scales", "join_parts",
+           "look_effect", "look_parts", "picture_pivot", "LOOK_PARTS", "SCALE_RANGE"]
 
 #: The calibration never scales a look by less or more than this.
 SCALE_RANGE = (0.25, 4.0)
@@ -105,7 +105,13 @@ class Calibration:
 
     def describe(self) -> str:
         """The factors that are not 1, e.g. ``"colour x2.28, chroma x0.65"`` ("" if none)."""
-        return ", ".join(f"{part} x{k:.2f}" for part, k in self.scales if round(k, 2) != 1.0)
+        return describe_scales(self.scales)
+
+
+def describe_scales(scales: tuple[tuple[str, float], ...]) -> str:
+    """Per-part factors as people read them, those that round to 1.00 left out:
+    ``"colour x2.28, chroma x0.65"`` ("" if none)."""
+    return ", ".join(f"{part} x{k:.2f}" for part, k in scales if round(k, 2) != 1.0)
 
 
 def look_parts(params: GradeParams) -> dict[str, GradeParams]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gradecli.color.grade_model import GradeParams, add, apply_grade, parse_adjust
-from gradecli.color.look_strength import calibrate
+from gradecli.color.look_strength import calibrate, describe_scales
 from gradecli.color.lut import Lut
 from gradecli.errors import BadInputError
 from gradecli.pipeline.prompt import ParsedPrompt, parse_prompt
@@ -45,8 +45,7 @@ class Look:
 
     def describe_scales(self) -> str:
         """The calibration's factors that are not 1, e.g. ``"colour x2.28, chroma x0.65"``."""
-        return ", ".join(f"{part} x{k:.2f}" for part, k in self.prompt_scales
-                         if round(k, 2) != 1.0)
+        return describe_scales(self.prompt_scales)
 
     @property
     def is_neutral(self) -> bool:
