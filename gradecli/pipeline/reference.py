@@ -2,7 +2,8 @@
 
 ``grade --ref IMAGE_OR_CLIP`` and ``match --target ref:IMAGE_OR_CLIP`` / ``hero:CLIP`` (a clip
 that is not one of the inputs) aim at such a look. A clip is analysed as ``match`` analyses its
-inputs (one decode pass, hard cuts, colour samples per shot) and its shots pooled.
+inputs (one decode pass, hard cuts, colour samples per shot): its samples pooled, its look
+estimated per shot and averaged.
 """
 
 from __future__ import annotations
