@@ -240,7 +240,7 @@ def looks_left_note(res: MatchResult) -> str | None:
     reference, a hero, neutral), each clip's look is what is within the noise of the target's."""
     if not res.looks_left:
         return None
-    if res.target.startswith(("average", "median")):
+    if res.target_kind in ("average", "median"):
         what, more = "the clips' looks differ", ", --target ref:IMAGE names a look"
     else:
         what, more = "each clip's look differs from the target's", ""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gradecli.color.look_estimate import NEUTRAL, ShotLook, estimate_look, mean_look
+from gradecli.color.look_estimate import NEUTRAL, ShotLook, estimate_look
 from gradecli.color.spaces import rgb_to_lab
 from gradecli.color.stats import LabStats, lab_stats
 from gradecli.engine.analysis import analyze_clip
@@ -19,7 +19,7 @@ from gradecli.errors import BadInputError
 from gradecli.io.files import check_readable
 from gradecli.io.images import is_image_path, read_image
 from gradecli.io.video import is_video_path, probe_video
-from gradecli.pipeline.shot_look import unbarred
+from gradecli.pipeline.shot_look import clip_look, unbarred
 
 __all__ = ["MediaProfile", "analysis_encoding", "check_media_path", "profile_media"]
 
@@ -91,8 +91,7 @@ def profile_media(path: str | os.PathLike, frames: int = 12, max_width: int = 48
         p, encoding=enc, detect_shots=False, samples_per_second=1000.0, max_sampled_frames=frames
     )
     used = sum(s.sampled_frames - s.skipped_frames for s in clip.shots)
-    looks = [estimate_look(s.rgb, enc, unbarred(clip, s.thumb)) for s in clip.shots]
-    look = mean_look(looks, [len(s.rgb) for s in clip.shots])
+    look = clip_look(clip)
     mid = clip.shots[len(clip.shots) // 2].thumb if clip.shots else None
     return MediaProfile(str(p), "video", enc, used, lab_stats(rgb_to_lab(clip.rgb, enc)), look,
                         unbarred(clip, mid))

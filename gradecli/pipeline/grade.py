@@ -28,6 +28,7 @@ from gradecli.engine.analysis import analyze_clip, bars_in_frames
 from gradecli.engine.kernels import LutGrade
 from gradecli.engine.transcode import transcode
 from gradecli.errors import BadInputError
+from gradecli.io.files import sha256_file
 from gradecli.io.images import is_image_path, read_image, write_image
 from gradecli.io.luts import write_lut
 from gradecli.io.video import check_container, is_video_path, probe_video, read_frames_at
@@ -45,7 +46,7 @@ from gradecli.pipeline.options import (
 from gradecli.pipeline.paths import check_input, check_output
 from gradecli.pipeline.preview import PREVIEW_FRACTIONS, PreviewFrame, write_preview
 from gradecli.pipeline.protect import face_skin_model, protected_grade
-from gradecli.pipeline.recipe import Recipe, file_sha256, recipe_path_for, write_recipe
+from gradecli.pipeline.recipe import Recipe, recipe_path_for, write_recipe
 from gradecli.pipeline.reference import reference_target
 from gradecli.pipeline.render import PhaseFn
 from gradecli.pipeline.shot_fit import ShotGoal, ShotInput, fit_shot_lut
@@ -319,7 +320,7 @@ def _grade(plan: GradePlan, req: GradeRequest, progress: PhaseFn | None) -> Grad
     )
     recipe = Recipe(
         reference=str(ref_p.resolve()) if ref_p else None,
-        reference_sha256=file_sha256(ref_p) if ref_p else None,
+        reference_sha256=sha256_file(ref_p) if ref_p else None,
         prompt=look.prompt,
         looks=looks,
         prompt_params=look.prompt_params,

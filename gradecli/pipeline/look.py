@@ -40,8 +40,12 @@ class Look:
     prompt_params: GradeParams = field(default_factory=GradeParams)
     adjust: GradeParams = field(default_factory=GradeParams)
     params: GradeParams = field(default_factory=GradeParams)
-    prompt_scale: float = 1.0
     prompt_scales: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def prompt_scale(self) -> float:
+        """The factor of the prompt look's main part (1.0 before calibration)."""
+        return self.prompt_scales[0][1] if self.prompt_scales else 1.0
 
     def describe_scales(self) -> str:
         """The calibration's factors that are not 1, e.g. ``"colour x2.28, chroma x0.65"``."""
@@ -94,8 +98,7 @@ def calibrated(look: Look, rgb: np.ndarray, encoding: str = "srgb") -> Look:
     if all(k == 1.0 for _, k in scales) and cal.pivot is None:
         return look
     params = canonical(add(cal.params, look.adjust))
-    return dataclasses.replace(look, params=params, prompt_scale=round(cal.scale, 3),
-                               prompt_scales=scales)
+    return dataclasses.replace(look, params=params, prompt_scales=scales)
 
 
 def look_lut(params: GradeParams, size: int = 33, encoding: str = "srgb") -> Lut:

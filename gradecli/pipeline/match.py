@@ -24,7 +24,7 @@ import numpy as np
 
 from gradecli import __version__
 from gradecli.color.ciede2000 import delta_e2000
-from gradecli.color.look_estimate import ShotLook, estimate_look, look_difference, mean_look
+from gradecli.color.look_estimate import ShotLook, look_difference, mean_look
 from gradecli.color.lut import Lut
 from gradecli.color.masks import SkinModel
 from gradecli.color.spaces import rgb_to_lab
@@ -57,10 +57,12 @@ from gradecli.pipeline.reference import clip_target, clip_thumb
 from gradecli.pipeline.render import PhaseFn, RenderJob, render_all
 from gradecli.pipeline.shot_fit import ShotGoal, ShotInput, fit_shot_lut
 from gradecli.pipeline.shot_look import (
+    clip_look,
     default_max_de,
     measured_look,
     same_scene,
     scene_noise_scale,
+    shot_looks,
     target_look,
     target_noise_scale,
     unbarred,
@@ -126,7 +128,7 @@ def match_clips(
             + (f" ({why})" if why else "")
         )
     plan.folder.mkdir(parents=True, exist_ok=True)
-    target = _outside_hero(opts.target, [c.input for c in plan.clips], _analyser(opts))
+    target = _outside_clip_target(opts.target, [c.input for c in plan.clips], _analyser(opts))
     skip = {str(c.input) for c in plan.clips if c.skip}
     clock = time.perf_counter()
     result = grade_analyses(analyses, failed, plan.folder, opts, target=target, on_clip=on_clip,
@@ -194,7 +196,7 @@ def _analyse_all(plan, opts: MatchOptions, failed: list[tuple[str, str]], on_cli
     return analyses
 
 
-def _outside_hero(spec: str, paths: list[Path], analyse) -> Target | None:
+def _outside_clip_target(spec: str, paths: list[Path], analyse) -> Target | None:
     """For ``hero:CLIP`` naming a clip that is not among ``paths``, and for ``ref:CLIP``: the
     target made from the clip's own analysis (it is analysed, not rendered); else None."""
     kind, arg = parse_target(spec)
@@ -266,13 +268,8 @@ def _plan_group(members: list[int], analyses: list[ClipAnalysis], labs: list[np.
     if method in MODEL_METHODS:
         model_needs_picture(tgt)
         model = load_style_model(method, opts.device)
-    looks = {
-        i: [estimate_look(s.rgb, analyses[i].encoding, unbarred(analyses[i], s.thumb))
-            for s in analyses[i].shots]
-        for i in members
-    }
-    clip_looks = {i: mean_look(looks[i], [len(s.rgb) for s in analyses[i].shots])
-                  for i in members}
+    looks = {i: shot_looks(analyses[i]) for i in members}
+    clip_looks = {i: clip_look(analyses[i], looks[i]) for i in members}
     goal = None
     if mode == "look":
         goal = target_look(tgt, [clip_looks[i] for i in members],
@@ -433,6 +430,7 @@ def grade_analyses(
         adjustments=opts.look.to_dict() if opts.look is not None else {},
         luts=luts_by_clip,
         by=by,
+        target_kind=parse_target(opts.target)[0],
     )
     if on_fitted is not None:
         on_fitted(result)

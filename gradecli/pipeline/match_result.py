@@ -91,6 +91,9 @@ class MatchResult:
     #: What the verdict compares: "look" (look differences on a ColorChecker chart) or "colour"
     #: (mean colours).
     by: str = "colour"
+    #: The kind of ``--target`` (gradecli.pipeline.targets.TARGET_KINDS: "average", "ref" ...);
+    #: ``target`` is its description.
+    target_kind: str = "average"
     #: Where the "after" figures of the verdict come from: "rendered clips" (decoded back, as
     #: verify measures them) or "analysed frames" (LUTs on the analysis samples: an estimate,
     #: when no video was rendered).

@@ -31,11 +31,6 @@ def recipe_path_for(output: str | os.PathLike) -> Path:
     return out.with_name(f"{out.stem}.grade.json")
 
 
-def file_sha256(path: str | os.PathLike) -> str:
-    """SHA-256 (hex) of a file, read in blocks (a reference clip may be large)."""
-    return sha256_file(path)
-
-
 @dataclass(frozen=True)
 class Recipe:
     """The inputs of a grade (what reproduces it) and, for reading, what it produced."""
@@ -153,7 +148,7 @@ def read_recipe(path: str | os.PathLike) -> Recipe:
             ref = p.parent / ref
         if not ref.is_file():
             raise BadInputError(f"{p}: its reference still {ref} is missing")
-        if recipe.reference_sha256 and file_sha256(ref) != recipe.reference_sha256:
+        if recipe.reference_sha256 and sha256_file(ref) != recipe.reference_sha256:
             raise BadInputError(
                 f"{p}: its reference still {ref} has changed since the recipe was written"
             )

@@ -12,14 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
-from gradecli.color.look_estimate import estimate_look, mean_look
 from gradecli.color.spaces import rgb_to_lab
 from gradecli.engine.analysis import ClipAnalysis, analyze_clip
-from gradecli.io.images import is_image_path, read_image
+from gradecli.io.images import is_image_path
 from gradecli.io.video import probe_video
 from gradecli.pipeline.analysis import analysis_encoding
-from gradecli.pipeline.shot_look import unbarred
-from gradecli.pipeline.targets import Target, build_target
+from gradecli.pipeline.shot_look import clip_look, unbarred
+from gradecli.pipeline.targets import Target, still_target
 
 __all__ = ["clip_target", "clip_thumb", "reference_target"]
 
@@ -37,11 +36,9 @@ def clip_target(kind: str, a: ClipAnalysis) -> Target:
     its estimated look (per shot, weighted by samples, as ``match`` estimates an input's)."""
     lab = rgb_to_lab(a.rgb, a.encoding)
     what = "hero" if kind == "hero" else "reference clip"
-    looks = [estimate_look(s.rgb, a.encoding, unbarred(a, s.thumb)) for s in a.shots]
-    look = mean_look(looks, [len(s.rgb) for s in a.shots]) if looks else None
     return Target(kind, f"{what} {a.path.name} (not rendered)",
                   lab[:: max(1, len(lab) // _MAX_SAMPLES)], None, unbarred(a, clip_thumb(a)),
-                  look)
+                  clip_look(a) if a.shots else None)
 
 
 def reference_target(path: Path, detect_cuts: bool = True, seed: int = 0,
@@ -49,8 +46,7 @@ def reference_target(path: Path, detect_cuts: bool = True, seed: int = 0,
     """The look of ``grade --ref``: a still's pixels, or a clip's sampled frames.
     ``progress(label, total)`` (optional) starts the clip's analysis progress."""
     if is_image_path(path):
-        img = read_image(path)
-        return build_target(f"ref:{path}", [rgb_to_lab(img.rgb.reshape(-1, 3)[::7])], [path])
+        return still_target("ref", path)
     info = probe_video(path)
     update = progress(f"analysing {path.name}", info.frame_count) if progress else None
     analysis = analyze_clip(path, encoding=analysis_encoding(info.ycbcr.matrix),

@@ -41,6 +41,8 @@ __all__ = [
     "target_noise_scale",
     "scene_noise_scale",
     "measured_look",
+    "clip_look",
+    "shot_looks",
     "unbarred",
 ]
 
@@ -175,6 +177,19 @@ def measured_look(lut: Lut, rgb: np.ndarray | None, encoding: str,
     if graded is None:
         graded = lut.apply(np.asarray(rgb, np.float64))
     return estimate_look(graded, encoding, pic)
+
+
+def shot_looks(a: ClipAnalysis) -> list[ShotLook]:
+    """The estimated look of each shot of an analysed clip (its samples and bar-cropped
+    picture)."""
+    return [estimate_look(s.rgb, a.encoding, unbarred(a, s.thumb)) for s in a.shots]
+
+
+def clip_look(a: ClipAnalysis, looks: list[ShotLook] | None = None) -> ShotLook:
+    """A clip's look: its shots' looks (``looks``, else :func:`shot_looks`) averaged, weighted
+    by their samples (NEUTRAL for a clip without shots)."""
+    looks = shot_looks(a) if looks is None else looks
+    return mean_look(looks, [len(s.rgb) for s in a.shots])
 
 
 def unbarred(a: ClipAnalysis, thumb: np.ndarray | None) -> np.ndarray | None:

@@ -3,8 +3,8 @@
 Spellings (``--target``): ``average`` (default: the Wasserstein barycentre of the clips),
 ``median`` (robust to one odd clip), ``first``, ``brightest``, ``hero:PATH`` (a clip or still
 is the look), ``ref:PATH`` (a still, or a clip's sampled frames, is the look; never rendered),
-``stats:FILE.json`` (a hand-written profile). A clip that is not an input is analysed by
-:func:`gradecli.pipeline.match.clip_target`, which builds its target.
+``stats:FILE.json`` (a hand-written profile). A clip that is not an input is analysed, and its
+target built, by :func:`gradecli.pipeline.reference.clip_target`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from gradecli.color.spaces import rgb_to_lab
 from gradecli.errors import BadInputError
 from gradecli.io.images import is_image_path, read_image
 
-__all__ = ["TARGET_KINDS", "Target", "build_target", "parse_target"]
+__all__ = ["TARGET_KINDS", "Target", "build_target", "parse_target", "still_target"]
 
 TARGET_KINDS = ("average", "median", "neutral", "first", "brightest", "hero", "ref", "stats")
 _MAX_SAMPLES = 60000
@@ -73,20 +73,28 @@ def _gaussian_target(clips: list[np.ndarray], mean: np.ndarray, cov: np.ndarray)
     return np.concatenate([map_to_gaussian(_subsample(c, per), mean, cov) for c in clips])
 
 
-def _still_lab(path: Path) -> np.ndarray:
-    img = read_image(path)
-    stride = max(1, int(np.ceil(img.rgb.shape[1] / 320)))
+def _still_lab(rgb: np.ndarray) -> np.ndarray:
+    stride = max(1, int(np.ceil(rgb.shape[1] / 320)))
     # Stills are sRGB-encoded, whatever the clips' analysis encoding.
-    return rgb_to_lab(img.rgb[::stride, ::stride].reshape(-1, 3), "srgb")
+    return rgb_to_lab(rgb[::stride, ::stride].reshape(-1, 3), "srgb")
 
 
-def still_thumb(path: Path, width: int = 256) -> np.ndarray:
-    """A still as uint8 R'G'B', area-downscaled to at most ``width`` pixels wide."""
-    rgb = read_image(path).rgb.astype(np.float32)
+def _thumb(rgb: np.ndarray, width: int = 256) -> np.ndarray:
+    """A picture (H, W, 3) 0..1 as uint8 R'G'B', area-downscaled to at most ``width`` wide."""
+    rgb = rgb.astype(np.float32)
     h, w = rgb.shape[:2]
     if w > width:
         rgb = cv2.resize(rgb, (width, max(1, round(h * width / w))), interpolation=cv2.INTER_AREA)
     return np.clip(np.rint(rgb * 255.0), 0, 255).astype(np.uint8)
+
+
+def still_target(kind: str, path: Path) -> Target:
+    """A still as the target look (``kind`` "hero" or "ref"; read once): its CIELAB samples
+    and its thumbnail."""
+    rgb = read_image(path).rgb
+    what = "hero" if kind == "hero" else "reference still"
+    return Target(kind, f"{what} {path.name}", _subsample(_still_lab(rgb), _MAX_SAMPLES), None,
+                  _thumb(rgb))
 
 
 def _stats_file(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -113,14 +121,13 @@ def build_target(
     clips: list[np.ndarray],
     paths: list[Path],
     *,
-    hero_lab=None,
     thumbs: list[np.ndarray | None] | None = None,
 ) -> Target:
     """The target for ``clips`` (each a CIELAB sample (N, 3) of one input, in order of ``paths``).
 
-    ``hero_lab`` is a callable path -> CIELAB sample, used for a ``hero:`` clip that is not one of
-    the inputs. ``thumbs`` (per input, optional) give the target's picture where it is an input.
-    """
+    ``thumbs`` (per input, optional) give the target's picture where it is an input. A clip
+    named by ``hero:`` or ``ref:`` that is not an input is built by
+    :func:`gradecli.pipeline.reference.clip_target` instead."""
     pic = thumbs or [None] * len(clips)
     kind, arg = parse_target(spec)
     means = np.array([c.mean(axis=0) for c in clips])
@@ -156,20 +163,12 @@ def build_target(
                     kind, f"hero {q.name}", _subsample(clips[i], _MAX_SAMPLES), i, pic[i]
                 )
         if is_image_path(p):
-            return Target(
-                kind, f"hero {p.name}", _subsample(_still_lab(p), _MAX_SAMPLES), None,
-                still_thumb(p),
-            )
-        if hero_lab is None:
-            raise BadInputError(f"{p}: hero clip is not among the inputs")
-        return Target(kind, f"hero {p.name}", _subsample(hero_lab(p), _MAX_SAMPLES))
+            return still_target(kind, p)
+        raise BadInputError(f"{p}: hero clip is not among the inputs")
     if kind == "ref":
-        if not is_image_path(p):  # a clip: analysed first (gradecli.pipeline.match.clip_target)
+        if not is_image_path(p):  # a clip: analysed first (reference.clip_target)
             raise BadInputError(f"{p}: --target ref: here needs a still image (.png, .jpg, "
                                 ".tif); a clip's target is built by match_clips")
-        return Target(
-            kind, f"reference still {p.name}", _subsample(_still_lab(p), _MAX_SAMPLES), None,
-            still_thumb(p),
-        )
+        return still_target(kind, p)
     mean, cov = _stats_file(p)
     return Target(kind, f"profile {p.name}", _gaussian_target(clips, mean, cov))

@@ -358,7 +358,8 @@ def test_the_note_when_no_look_changed_names_what_was_within_the_noise():
     def result(target, change):
         shot = ShotResult(0, 0, 10, 0.0, 0.4, None, [50, 0, 0], [50, 0, 0], {}, {}, change)
         clip = ClipResult("c.mp4", None, 0, 10, [], [shot], [50, 0, 0], [50, 0, 0])
-        return MatchResult("look", target, [clip], [], [], [], 10.0)
+        kind = "average" if target.startswith("average") else "ref"
+        return MatchResult("look", target, [clip], [], [], [], 10.0, target_kind=kind)
 
     average = looks_left_note(result("average of the inputs (Wasserstein barycentre)", 0.0))
     assert average.startswith("the clips' looks differ") and "--target ref:IMAGE" in average
