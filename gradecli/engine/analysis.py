@@ -21,7 +21,10 @@ from gradecli.color.temporal import detect_cuts, frame_signature, signature_dist
 from gradecli.color.ycbcr import ycbcr_to_rgb
 from gradecli.io.video import InputVideo, VideoInfo, frame_planes, frame_rgb, plane_layout
 
-__all__ = ["ClipAnalysis", "ShotSamples", "analyze_clip", "bars_in_frames", "frame_is_usable"]
+__all__ = [
+    "ClipAnalysis", "FrameScan", "ShotSamples", "analyze_clip", "bars_in_frames",
+    "frame_is_usable",
+]
 
 
 @dataclass
@@ -153,51 +156,75 @@ def _bars(keep: np.ndarray | None, stride: int, height: int, width: int) -> tupl
     )
 
 
-@dataclass
-class _Scan:
-    """What one decode pass saw: per frame its time (s) and, where looked at, its signature;
-    sampled frames' pixels (frame -> (pixel index, R'G'B' samples)) and thumbnails; the running
-    row/column maxima for letterbox detection; the sampling stride in pixels."""
+class FrameScan:
+    """What one pass over a clip's frames sees, fed one decoded frame at a time (:meth:`add`):
+    per frame its time (s) and, where looked at, its signature (cut detection); sampled
+    frames' pixels (frame -> (pixel index, R'G'B' samples)) and thumbnails; the running
+    row/column maxima for letterbox detection. :meth:`analysis` turns it into a
+    :class:`ClipAnalysis`.
 
-    times: list[float]
-    sigs: list
-    samples: dict[int, tuple[np.ndarray, np.ndarray]]
-    thumbs: dict[int, np.ndarray]
-    row_max: np.ndarray | None
-    col_max: np.ndarray | None
-    stride: int
+    The frames may come from a decoder (:func:`analyze_clip`) or be a render's graded frames
+    on their way to the encoder (``info`` then describes the output: its pixel format and
+    Y'CbCr coding), so a rendered clip is measured without decoding it back.
+    """
 
+    def __init__(self, info: VideoInfo, encoding: str, *, detect_shots: bool = True,
+                 samples_per_second: float = 4.0, pixels_per_frame: int = 6000,
+                 max_sampled_frames: int = 480, analysis_width: int = 240,
+                 seed: int = 0) -> None:
+        """``encoding``: the RGB encoding used to judge frames in CIELAB ("srgb", "bt2020").
+        About ``samples_per_second`` frames per second are sampled (``pixels_per_frame``
+        pixels each, at most ``max_sampled_frames`` over the clip, evenly spread), at
+        ``analysis_width`` pixels wide (a strided view)."""
+        self.info, self.encoding, self.detect_shots = info, encoding, detect_shots
+        self.layout = plane_layout(info.pix_fmt)
+        stride = max(1, int(np.ceil(info.width / analysis_width)))
+        if self.layout is not None:
+            sub = 1 << max(self.layout.log2_w, self.layout.log2_h)
+            stride = max(sub, stride - stride % sub)
+        self.stride = stride
+        self.fps = float(info.frame_rate) or 24.0
+        #: Frames expected (for progress and to spread the samples over the clip).
+        self.expected = info.frame_count or int(self.fps * (info.duration_s or 60))
+        every = max(1, int(round(self.fps / samples_per_second)))
+        self.every = max(every, int(np.ceil(self.expected / max_sampled_frames)))
+        self.max_sampled_frames = max_sampled_frames
+        self.pixels_per_frame = pixels_per_frame
+        self.rng = np.random.default_rng(seed)
+        self.times: list[float] = []
+        self.sigs: list = []
+        self.samples: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.thumbs: dict[int, np.ndarray] = {}
+        self.row_max: np.ndarray | None = None
+        self.col_max: np.ndarray | None = None
 
-def _scan(video: InputVideo, info: VideoInfo, *, detect_shots: bool, every: int,
-          max_sampled_frames: int, pixels_per_frame: int, analysis_width: int,
-          rng: np.random.Generator, expected: int,
-          progress: Callable[[int, int | None], None] | None) -> _Scan:
-    """Decode every frame once; look at each (cut detection) or only the sampled ones."""
-    layout = plane_layout(info.pix_fmt)
-    stride = max(1, int(np.ceil(info.width / analysis_width)))
-    if layout is not None:
-        sub = 1 << max(layout.log2_w, layout.log2_h)
-        stride = max(sub, stride - stride % sub)
-    fps = float(info.frame_rate) or 24.0
-    scan = _Scan([], [], {}, {}, None, None, stride)
-    for n, frame in enumerate(video.frames()):
-        if progress is not None:
-            progress(n + 1, expected)
-        scan.times.append(float(frame.time) if frame.time is not None else n / fps)
-        sampled = n % every == 0 and len(scan.samples) < max_sampled_frames * 2
-        if not detect_shots and not sampled:
-            continue  # without cut detection only the sampled frames are looked at
-        small = _small_rgb(frame, info, layout, stride)
-        if detect_shots:
-            scan.sigs.append(frame_signature(small[::2, ::2]))
-        scan.row_max, scan.col_max = _edge_maxima(small, scan.row_max, scan.col_max)
+    def add(self, frame) -> None:
+        """Look at the next frame (an ``av.VideoFrame`` in ``info``'s format): every frame with
+        cut detection, else only the sampled ones (the others are only counted)."""
+        n = len(self.times)
+        self.times.append(float(frame.time) if frame.time is not None else n / self.fps)
+        sampled = n % self.every == 0 and len(self.samples) < self.max_sampled_frames * 2
+        if not self.detect_shots and not sampled:
+            return
+        small = _small_rgb(frame, self.info, self.layout, self.stride)
+        if self.detect_shots:
+            self.sigs.append(frame_signature(small[::2, ::2]))
+        self.row_max, self.col_max = _edge_maxima(small, self.row_max, self.col_max)
         if sampled:
             flat = small.reshape(-1, 3)
-            k = min(pixels_per_frame, flat.shape[0])
-            idx = rng.choice(flat.shape[0], size=k, replace=False)
-            scan.samples[n] = (idx, flat[idx])
-            scan.thumbs[n] = _thumb(small)
-    return scan
+            k = min(self.pixels_per_frame, flat.shape[0])
+            idx = self.rng.choice(flat.shape[0], size=k, replace=False)
+            self.samples[n] = (idx, flat[idx])
+            self.thumbs[n] = _thumb(small)
+
+    def analysis(self, path: str | os.PathLike) -> ClipAnalysis:
+        """The clip ``path`` as seen so far: cuts, letterbox bars and per-shot samples."""
+        info = self.info
+        cuts = _cuts(self.sigs, self.fps) if self.detect_shots else []
+        bars = _bars(_picture_mask(self.row_max, self.col_max), self.stride, info.height,
+                     info.width)
+        shots = _shots(self, _picture_samples(self), cuts, self.fps, self.encoding)
+        return ClipAnalysis(Path(path), info, len(self.times), cuts, shots, self.encoding, bars)
 
 
 def _cuts(sigs: list, fps: float) -> list[int]:
@@ -214,7 +241,7 @@ def _cuts(sigs: list, fps: float) -> list[int]:
     return detect_cuts(scores, fps, settled=settled)
 
 
-def _picture_samples(scan: _Scan) -> dict[int, np.ndarray]:
+def _picture_samples(scan: FrameScan) -> dict[int, np.ndarray]:
     """Each sampled frame's pixels inside the picture (letterbox/pillarbox bars, black in every
     frame looked at, left out); all of them when that would leave nothing."""
     samples = scan.samples
@@ -227,7 +254,7 @@ def _picture_samples(scan: _Scan) -> dict[int, np.ndarray]:
     return {n: v for n, v in kept.items() if len(v)} or {n: rgb for n, (_, rgb) in samples.items()}
 
 
-def _shots(scan: _Scan, samples: dict[int, np.ndarray], cuts: list[int], fps: float,
+def _shots(scan: FrameScan, samples: dict[int, np.ndarray], cuts: list[int], fps: float,
            encoding: str) -> list[ShotSamples]:
     """One ShotSamples per shot: its sampled frames' pixels (unusable frames, black, white or
     titles, left out unless all are) and a thumbnail from its middle usable frame."""
@@ -284,17 +311,14 @@ def analyze_clip(
         info = video.info
         if callable(encoding):
             encoding = encoding(info)
-        fps = float(info.frame_rate) or 24.0
-        expected = info.frame_count or int(fps * (info.duration_s or 60))
-        every = max(1, int(round(fps / samples_per_second)))
-        every = max(every, int(np.ceil(expected / max_sampled_frames)))
-        scan = _scan(video, info, detect_shots=detect_shots, every=every,
-                     max_sampled_frames=max_sampled_frames, pixels_per_frame=pixels_per_frame,
-                     analysis_width=analysis_width, rng=np.random.default_rng(seed),
-                     expected=expected, progress=progress)
+        scan = FrameScan(info, encoding, detect_shots=detect_shots,
+                         samples_per_second=samples_per_second,
+                         pixels_per_frame=pixels_per_frame,
+                         max_sampled_frames=max_sampled_frames, analysis_width=analysis_width,
+                         seed=seed)
+        for n, frame in enumerate(video.frames(), 1):
+            if progress is not None:
+                progress(n, scan.expected)
+            scan.add(frame)
         video.check_complete()
-    cuts = _cuts(scan.sigs, fps) if detect_shots else []
-    bars = _bars(_picture_mask(scan.row_max, scan.col_max), scan.stride, info.height,
-                 info.width)
-    shots = _shots(scan, _picture_samples(scan), cuts, fps, encoding)
-    return ClipAnalysis(Path(path), info, len(scan.times), cuts, shots, encoding, bars)
+    return scan.analysis(path)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import collections
 import contextlib
+import dataclasses
 import os
 import queue
 import threading
@@ -23,6 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from gradecli.color.lut import Lut
 from gradecli.color.ycbcr import YCbCrSpec
@@ -39,6 +41,7 @@ from gradecli.io.video import (
     EncodeOptions,
     InputVideo,
     OutputVideo,
+    VideoInfo,
     blank_frame,
     choose_output_format,
     frame_planes,
@@ -49,13 +52,18 @@ from gradecli.io.video import (
     stamp_like,
 )
 
-__all__ = ["Schedule", "TranscodeResult", "ProgressFn", "transcode"]
+__all__ = ["Schedule", "TranscodeResult", "ProgressFn", "WatchFn", "transcode"]
 
 #: Per-shot grading: (first frame index, colour function) in increasing frame order.
 Schedule = Sequence[tuple[int, ColorFunction]]
 
 #: Called after each encoded frame with (frames done, frames expected or None).
 ProgressFn = Callable[[int, "int | None"], None]
+
+#: Called once with the output's description (the input's, with the output's path, pixel
+#: format, codec and Y'CbCr coding); returns what is called with every graded frame, in order,
+#: just before it is encoded (to measure what a render delivers without decoding it back).
+WatchFn = Callable[[VideoInfo], Callable[[Any], None]]  # frames are av.VideoFrame
 
 _END = object()
 
@@ -207,6 +215,7 @@ def transcode(
     keep_bars: tuple[int, int, int, int] = (0, 0, 0, 0),
     device: str | DeviceChoice = "cpu",
     batch: int = 8,
+    watch: WatchFn | None = None,
 ) -> TranscodeResult:
     """Grade every frame of ``src`` with ``fn`` (R'G'B' 0..1 -> R'G'B') and write ``dst``.
 
@@ -220,6 +229,7 @@ def transcode(
     :class:`DeviceChoice`; with a torch device, LUT schedules of planar Y'CbCr video are graded
     by the torch kernels in batches of ``batch`` frames (other colour functions, e.g. skin
     protection, and RGB sources stay on the CPU kernels: the result's ``device`` says which).
+    ``watch`` (see :data:`WatchFn`) sees every graded frame before it is encoded.
     Raises BadInputError/VideoError (DeviceError for an unusable ``device``); on any error (or
     Ctrl-C) no file is left at ``dst``.
     """
@@ -234,6 +244,10 @@ def transcode(
         in_spec = info.ycbcr
         out_spec = YCbCrSpec(in_spec.matrix, in_spec.full_range, out_layout.bit_depth)
         schedule = _schedule_of(fn)
+        seen = None
+        if watch is not None:
+            seen = watch(dataclasses.replace(info, path=dst, pix_fmt=out_fmt, ycbcr=out_spec,
+                                             codec=options.codec))
         luts = _lut_schedule(schedule) if choice.uses_torch else None
         if luts is not None and in_layout is not None:
             from gradecli.engine.torch_batch import TorchGrader
@@ -241,7 +255,8 @@ def transcode(
             grader = TorchGrader(luts, in_spec, in_layout, out_spec, out_layout,
                                  choice.torch_device)
             out = OutputVideo(dst, inp, options, out_spec, out_fmt)
-            frames = _run_batched(inp, out, grader, keep_bars, progress, queue_size, batch)
+            frames = _run_batched(inp, out, grader, keep_bars, progress, queue_size, batch,
+                                  seen)
             return TranscodeResult(dst, frames, out_fmt, out_spec, grader.kernel_name,
                                    choice.name)
         kernel_for = _Kernels(schedule, in_spec, in_layout, out_spec, out_layout)
@@ -249,7 +264,7 @@ def transcode(
         out = OutputVideo(dst, inp, options, out_spec, out_fmt)
         grade = partial(_grade_frame, kernel_for, info, in_layout, out_layout, out_spec,
                         keep_bars)
-        frames = _run_threaded(inp, out, grade, progress, queue_size, workers)
+        frames = _run_threaded(inp, out, grade, progress, queue_size, workers, seen)
     return TranscodeResult(dst, frames, out_fmt, out_spec, type(kernel).__name__)
 
 
@@ -286,10 +301,10 @@ def _finish(errors: list[BaseException], drain: Callable[[int], None]) -> None:
 
 
 def _run_threaded(inp: InputVideo, out: OutputVideo, grade, progress: ProgressFn | None,
-                  queue_size: int, workers: int) -> int:
+                  queue_size: int, workers: int, seen=None) -> int:
     """Decode (thread) -> ``grade(frame, index)`` on ``workers`` threads -> encode in order
-    (this thread), other packets copied in place; returns the frames written. On any error the
-    output is aborted (_guarded)."""
+    (this thread; ``seen(frame)`` first), other packets copied in place; returns the frames
+    written. On any error the output is aborted (_guarded)."""
     stop = threading.Event()
     errors: list[BaseException] = []
     q: queue.Queue = queue.Queue(maxsize=queue_size)
@@ -304,7 +319,10 @@ def _run_threaded(inp: InputVideo, out: OutputVideo, grade, progress: ProgressFn
         while pending.qsize() > limit:
             item = pending.get()
             if isinstance(item, Future):
-                out.encode(item.result())
+                graded = item.result()
+                if seen is not None:
+                    seen(graded)
+                out.encode(graded)
                 frames += 1
                 if progress:
                     progress(frames, _expected_frames(inp, frames))
@@ -328,9 +346,10 @@ def _run_threaded(inp: InputVideo, out: OutputVideo, grade, progress: ProgressFn
 
 
 def _run_batched(inp: InputVideo, out: OutputVideo, grader, keep_bars: tuple[int, int, int, int],
-                 progress: ProgressFn | None, queue_size: int, batch: int) -> int:
+                 progress: ProgressFn | None, queue_size: int, batch: int, seen=None) -> int:
     """Decode (thread) -> batches of ``batch`` frames graded by ``grader`` (a TorchGrader, on
-    one grading thread) -> encode in order (this thread); returns the frames written.
+    one grading thread) -> encode in order (this thread; ``seen(frame)`` first); returns the
+    frames written.
 
     One batch is graded while the next is gathered and the previous one encoded. Packets to
     copy (audio) that arrive while a batch is gathered are muxed right after its frames."""
@@ -365,6 +384,8 @@ def _run_batched(inp: InputVideo, out: OutputVideo, grader, keep_bars: tuple[int
                 out.mux_copy(item)
                 continue
             for frame in item.result():
+                if seen is not None:
+                    seen(frame)
                 out.encode(frame)
                 done += 1
                 if progress:

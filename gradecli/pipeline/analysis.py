@@ -14,14 +14,17 @@ import numpy as np
 from gradecli.color.look_estimate import NEUTRAL, ShotLook, estimate_look
 from gradecli.color.spaces import rgb_to_lab
 from gradecli.color.stats import LabStats, lab_stats
-from gradecli.engine.analysis import analyze_clip
+from gradecli.engine.analysis import ClipAnalysis, FrameScan
 from gradecli.errors import BadInputError
 from gradecli.io.files import check_readable
 from gradecli.io.images import is_image_path, read_image
-from gradecli.io.video import is_video_path, probe_video
+from gradecli.io.video import InputVideo, VideoInfo, is_video_path
 from gradecli.pipeline.shot_look import clip_look, unbarred
 
-__all__ = ["MediaProfile", "analysis_encoding", "check_media_path", "profile_media"]
+__all__ = [
+    "MediaProfile", "analysis_encoding", "check_media_path", "clip_profile", "profile_media",
+    "profile_scan",
+]
 
 
 def analysis_encoding(matrix: str) -> str:
@@ -70,7 +73,10 @@ def check_media_path(path: str | os.PathLike) -> Path:
 def profile_media(path: str | os.PathLike, frames: int = 12, max_width: int = 480) -> MediaProfile:
     """Profile a clip (about ``frames`` frames spread over it) or a still.
 
-    Raises BadInputError/VideoError naming the file.
+    A clip is decoded in full, deblocking filter included (as a player shows it; match's
+    analysis skips it for speed): the profile is of the pictures delivered, as a render's
+    graded frames are profiled on their way to the encoder (:func:`profile_scan`). Raises
+    BadInputError/VideoError naming the file.
     """
     p = Path(path)
     if is_image_path(p):
@@ -84,14 +90,30 @@ def profile_media(path: str | os.PathLike, frames: int = 12, max_width: int = 48
     if not is_video_path(p):
         check_readable(p)
         raise BadInputError(f"{p}: not a video or image (unknown extension '{p.suffix}')")
-    info = probe_video(p)
-    enc = analysis_encoding(info.ycbcr.matrix)
-    # The same analysis as match: letterbox bars and black, white or title frames left out.
-    clip = analyze_clip(
-        p, encoding=enc, detect_shots=False, samples_per_second=1000.0, max_sampled_frames=frames
-    )
+    with InputVideo(p) as video:
+        scan = profile_scan(video.info, frames)
+        for frame in video.frames():
+            scan.add(frame)
+        video.check_complete()
+    return clip_profile(scan.analysis(p))
+
+
+def profile_scan(info: VideoInfo, frames: int = 12) -> FrameScan:
+    """The scan :func:`profile_media` makes of a clip described by ``info``: about ``frames``
+    frames spread over it, no cut detection. Fed a render's graded frames (``info`` then
+    describes the output), it measures the rendered clip as ``profile_media`` would measure
+    the file, without decoding it back."""
+    return FrameScan(info, analysis_encoding(info.ycbcr.matrix), detect_shots=False,
+                     samples_per_second=1000.0, max_sampled_frames=frames)
+
+
+def clip_profile(clip: ClipAnalysis) -> MediaProfile:
+    """The profile of an analysed clip (:func:`profile_scan`'s analysis): its samples' CIELAB
+    statistics, its look (per shot, averaged) and a small picture. Letterbox bars and black,
+    white or title frames are left out, as in match's analysis."""
     used = sum(s.sampled_frames - s.skipped_frames for s in clip.shots)
-    look = clip_look(clip)
     mid = clip.shots[len(clip.shots) // 2].thumb if clip.shots else None
-    return MediaProfile(str(p), "video", enc, used, lab_stats(rgb_to_lab(clip.rgb, enc)), look,
+    enc = clip.encoding
+    return MediaProfile(str(clip.path), "video", enc, used,
+                        lab_stats(rgb_to_lab(clip.rgb, enc)), clip_look(clip),
                         unbarred(clip, mid))

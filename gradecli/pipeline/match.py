@@ -32,9 +32,9 @@ from gradecli.engine.analysis import ClipAnalysis, ShotSamples, analyze_clip
 from gradecli.errors import BadInputError
 from gradecli.io.luts import write_lut
 from gradecli.io.video import is_video_path
-from gradecli.pipeline.analysis import analysis_encoding
+from gradecli.pipeline.analysis import MediaProfile, analysis_encoding
 from gradecli.pipeline.look import with_look
-from gradecli.pipeline.match_gate import measure_rendered
+from gradecli.pipeline.match_gate import VERIFY_FRAMES, measure_rendered
 from gradecli.pipeline.match_plan import plan_match
 from gradecli.pipeline.match_result import (
     ClipResult,
@@ -54,7 +54,7 @@ from gradecli.pipeline.options import (
 )
 from gradecli.pipeline.protect import face_skin_model
 from gradecli.pipeline.reference import clip_target, clip_thumb
-from gradecli.pipeline.render import PhaseFn, RenderJob, render_all
+from gradecli.pipeline.render import PhaseFn, RenderJob, RenderOutcome, render_all
 from gradecli.pipeline.shot_fit import ShotGoal, ShotInput, fit_shot_lut
 from gradecli.pipeline.shot_look import (
     clip_look,
@@ -108,9 +108,9 @@ def match_clips(
     Everything is checked first (gradecli.pipeline.match_plan; ``overwrite`` says what happens
     to outputs that exist). ``on_clip(path, status)`` is told what happens ("analysed",
     "rendered", "failed: ..."); ``progress`` starts each phase's progress. The verdict is
-    measured on the rendered clips, as ``verify`` measures them (on the analysed frames with
-    ``luts_only``). ``on_fitted`` as for :func:`grade_analyses`. Raises BadInputError when
-    fewer than two inputs can be used.
+    measured on the rendered clips' graded frames as they were encoded, profiled as ``verify``
+    profiles a file (on the analysed frames with ``luts_only``). ``on_fitted`` as for
+    :func:`grade_analyses`. Raises BadInputError when fewer than two inputs can be used.
     """
     opts = options or MatchOptions()
     plan = plan_match(inputs, out_dir, opts, overwrite)
@@ -132,14 +132,9 @@ def match_clips(
     skip = {str(c.input) for c in plan.clips if c.skip}
     clock = time.perf_counter()
     result = grade_analyses(analyses, failed, plan.folder, opts, target=target, on_clip=on_clip,
-                            progress=progress, skip_render=skip, on_fitted=on_fitted)
-    timings["fitting and rendering"] = time.perf_counter() - clock
-    if not opts.luts_only:
-        if progress is not None:
-            progress("measuring the rendered clips", None)
-        clock = time.perf_counter()
-        result = measure_rendered(result)
-        timings["measuring the rendered clips"] = time.perf_counter() - clock
+                            progress=progress, skip_render=skip, on_fitted=on_fitted,
+                            gate_frames=VERIFY_FRAMES)
+    timings["fitting, rendering and measuring"] = time.perf_counter() - clock
     return dataclasses.replace(result, options=opts.to_dict(), timings=timings)
 
 
@@ -361,6 +356,30 @@ def _grade_clip(i: int, a: ClipAnalysis, lab: np.ndarray, group: int, plan: _Gro
     return result, written, looks
 
 
+def _match_result(plans: list[_GroupPlan], results: list[ClipResult],
+                  failed: list[tuple[str, str]], look_pairs: dict[str, tuple[ShotLook, ShotLook]],
+                  luts_by_clip: dict[str, list[tuple[int, Lut]]], opts: MatchOptions
+                  ) -> MatchResult:
+    """The result of fitting (before any render): groups, pairs and the verdict's threshold."""
+    by_group: dict[int, list[ClipResult]] = {}
+    for r in results:
+        by_group.setdefault(r.group, []).append(r)
+    by = "look" if any(p.mode == "look" for p in plans) else "colour"
+    return MatchResult(
+        "/".join(dict.fromkeys(p.method for p in plans)),
+        "; ".join(dict.fromkeys(p.target.description for p in plans)),
+        results,
+        failed,
+        [[r.path for r in m] for m in by_group.values()],
+        _pairs(by_group, look_pairs),
+        default_max_de(by, opts.max_de),
+        adjustments=opts.look.to_dict() if opts.look is not None else {},
+        luts=luts_by_clip,
+        by=by,
+        target_kind=parse_target(opts.target)[0],
+    )
+
+
 def grade_analyses(
     analyses: list[ClipAnalysis],
     failed: list[tuple[str, str]],
@@ -374,13 +393,16 @@ def grade_analyses(
     progress: PhaseFn | None = None,
     skip_render: set[str] | frozenset[str] = frozenset(),
     on_fitted: Callable[[MatchResult], None] | None = None,
+    gate_frames: int = 0,
 ) -> MatchResult:
     """Match analysed clips: per group a target and a plan, per shot a LUT (written), per clip
     a render job (unless ``opts.luts_only``, or its path is in ``skip_render``: its output is
     kept); pairs and verdict (on the analysed frames). ``output_names`` and ``lut_names`` (per
     clip) replace ``out/<clip name>`` and ``out/<clip stem>.cube``. ``on_fitted(result)`` is told
     the result once every LUT is written, before rendering (work that needs the LUTs, not the
-    video, can overlap the render)."""
+    video, can overlap the render). With ``gate_frames`` > 0 the verdict is then measured on
+    the rendered clips (gradecli.pipeline.match_gate), each profiled on ``gate_frames`` of its
+    graded frames as they were encoded (kept outputs are decoded)."""
     labs = [rgb_to_lab(a.rgb, a.encoding) for a in analyses]
     group_ids = _group_clips(labs, opts.groups)
     results: list[ClipResult] = []
@@ -404,9 +426,13 @@ def grade_analyses(
                 skin = _skin_for(a.path, opts, on_clip)
                 jobs.append(RenderJob(str(a.path), str(dst), tuple(written), opts.encode,
                                       a.bars, opts.interpolation, skin, opts.protect_skin,
-                                      opts.device))
+                                      opts.device, gate_frames))
+    profiles: dict[str, MediaProfile] = {}
 
-    def done(job: RenderJob, err: str | None) -> None:
+    def done(job: RenderJob, outcome: RenderOutcome) -> None:
+        err = outcome.error
+        if outcome.profile is not None:
+            profiles[job.src] = outcome.profile
         if err:
             failed.append((job.src, err))
             for r in results:
@@ -415,23 +441,7 @@ def grade_analyses(
         if on_clip:
             on_clip(job.src, f"failed: {err}" if err else "rendered")
 
-    by_group: dict[int, list[ClipResult]] = {}
-    for r in results:
-        by_group.setdefault(r.group, []).append(r)
-    by = "look" if any(p.mode == "look" for p in plans) else "colour"
-    result = MatchResult(
-        "/".join(dict.fromkeys(p.method for p in plans)),
-        "; ".join(dict.fromkeys(p.target.description for p in plans)),
-        results,
-        failed,
-        [[r.path for r in m] for m in by_group.values()],
-        _pairs(by_group, look_pairs),
-        default_max_de(by, opts.max_de),
-        adjustments=opts.look.to_dict() if opts.look is not None else {},
-        luts=luts_by_clip,
-        by=by,
-        target_kind=parse_target(opts.target)[0],
-    )
+    result = _match_result(plans, results, failed, look_pairs, luts_by_clip, opts)
     if on_fitted is not None:
         on_fitted(result)
     if jobs:
@@ -439,4 +449,6 @@ def grade_analyses(
     for r in results:
         if r.path in skip_render and on_clip:
             on_clip(r.path, "kept: its graded clip exists (--skip-existing)")
+    if gate_frames > 0 and not opts.luts_only:
+        result = measure_rendered(result, profiles, gate_frames, progress)
     return result

@@ -62,7 +62,8 @@ class MatchPair:
     look_before: float
     look_after: float
     #: The verdict's figure (mean colours or looks, as the result's ``by``) measured on the two
-    #: rendered clips, decoded back, exactly as ``verify`` measures them; None when no video
+    #: rendered clips' graded frames as they were encoded, profiled exactly as ``verify``
+    #: profiles a file (gradecli.pipeline.match_gate); None when no video
     #: was rendered (then "after" is an estimate: each shot's LUT on the analysed frames).
     rendered: float | None = None
 
@@ -94,8 +95,8 @@ class MatchResult:
     #: The kind of ``--target`` (gradecli.pipeline.targets.TARGET_KINDS: "average", "ref" ...);
     #: ``target`` is its description.
     target_kind: str = "average"
-    #: Where the "after" figures of the verdict come from: "rendered clips" (decoded back, as
-    #: verify measures them) or "analysed frames" (LUTs on the analysis samples: an estimate,
+    #: Where the "after" figures of the verdict come from: "rendered clips" (profiled as
+    #: verify profiles them) or "analysed frames" (LUTs on the analysis samples: an estimate,
     #: when no video was rendered).
     measured: str = "analysed frames"
     #: The options of the run (MatchOptions as plain values) and its phases' seconds.
