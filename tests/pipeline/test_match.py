@@ -300,6 +300,8 @@ def test_groups_auto_and_parallel_jobs(tmp_path):
     assert [Path(p).name for p in next(g for g in res.groups if len(g) == 1)] == ["c.mkv"]
     assert all((tmp_path / "o" / n).exists() for n in ("a.mkv", "b.mkv", "c.mkv"))
     assert len(res.pairs) == 1  # pairs are compared within a group
+    # Rendered in worker processes, the clips' profiles come back with their outcomes.
+    assert res.measured == "rendered clips" and res.pairs[0].rendered is not None
 
 
 def test_grade_cli(tmp_path, capsys):

@@ -45,6 +45,17 @@ def test_watch_sees_every_graded_frame_in_order_described_as_the_output(tmp_path
     assert [f.pts for f in seen] == sorted(f.pts for f in seen)
 
 
+def test_the_torch_path_shows_the_watch_its_frames_too(tmp_path):
+    pytest.importorskip("torch")
+    from gradecli.engine.device import torch_cpu_device
+
+    src = write_clip(tmp_path / "a.mkv", [(0, 11)])
+    seen: list = []
+    res = transcode(src, tmp_path / "o.mkv", _warm_lut(), EncodeOptions(codec="ffv1"),
+                    device=torch_cpu_device(), batch=4, watch=lambda info: seen.append)
+    assert res.device == "torch-cpu" and len(seen) == res.frames == 11
+
+
 def _render(src: Path, dst: Path, encode: EncodeOptions):
     job = RenderJob(str(src), str(dst), ((0, _warm_lut()),), encode, profile_frames=48)
     outcome = job.run()
