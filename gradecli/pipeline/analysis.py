@@ -14,12 +14,12 @@ import numpy as np
 from gradecli.color.look_estimate import NEUTRAL, ShotLook, estimate_look
 from gradecli.color.spaces import rgb_to_lab
 from gradecli.color.stats import LabStats, lab_stats
-from gradecli.engine.analysis import ClipAnalysis, FrameScan
+from gradecli.engine.analysis import ClipAnalysis, FrameScan, scan_clip
 from gradecli.errors import BadInputError
 from gradecli.io.files import check_readable
 from gradecli.io.images import is_image_path, read_image
-from gradecli.io.video import InputVideo, VideoInfo, is_video_path
-from gradecli.pipeline.shot_look import clip_look, unbarred
+from gradecli.io.video import VideoInfo, is_video_path
+from gradecli.pipeline.shot_look import clip_look, clip_picture
 
 __all__ = [
     "MediaProfile", "analysis_encoding", "check_media_path", "clip_profile", "profile_media",
@@ -90,12 +90,7 @@ def profile_media(path: str | os.PathLike, frames: int = 12, max_width: int = 48
     if not is_video_path(p):
         check_readable(p)
         raise BadInputError(f"{p}: not a video or image (unknown extension '{p.suffix}')")
-    with InputVideo(p) as video:
-        scan = profile_scan(video.info, frames)
-        for frame in video.frames():
-            scan.add(frame)
-        video.check_complete()
-    return clip_profile(scan.analysis(p))
+    return clip_profile(scan_clip(p, lambda info: profile_scan(info, frames), deblock=True))
 
 
 def profile_scan(info: VideoInfo, frames: int = 12) -> FrameScan:
@@ -112,8 +107,7 @@ def clip_profile(clip: ClipAnalysis) -> MediaProfile:
     statistics, its look (per shot, averaged) and a small picture. Letterbox bars and black,
     white or title frames are left out, as in match's analysis."""
     used = sum(s.sampled_frames - s.skipped_frames for s in clip.shots)
-    mid = clip.shots[len(clip.shots) // 2].thumb if clip.shots else None
     enc = clip.encoding
     return MediaProfile(str(clip.path), "video", enc, used,
                         lab_stats(rgb_to_lab(clip.rgb, enc)), clip_look(clip),
-                        unbarred(clip, mid))
+                        clip_picture(clip))

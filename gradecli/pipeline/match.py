@@ -53,11 +53,13 @@ from gradecli.pipeline.options import (
     resolve_mode,
 )
 from gradecli.pipeline.protect import face_skin_model
-from gradecli.pipeline.reference import clip_target, clip_thumb
+from gradecli.pipeline.reference import clip_target
 from gradecli.pipeline.render import PhaseFn, RenderJob, RenderOutcome, render_all
 from gradecli.pipeline.shot_fit import ShotGoal, ShotInput, fit_shot_lut
 from gradecli.pipeline.shot_look import (
     clip_look,
+    clip_picture,
+    clip_thumb,
     default_max_de,
     measured_look,
     same_scene,
@@ -253,7 +255,7 @@ def _plan_group(members: list[int], analyses: list[ClipAnalysis], labs: list[np.
         [analyses[i].path for i in members],
         thumbs=[clip_thumb(analyses[i]) for i in members],
     )
-    pictures = [unbarred(analyses[i], clip_thumb(analyses[i])) for i in members]
+    pictures = [clip_picture(analyses[i]) for i in members]
     if tgt.hero is None and tgt.thumb is not None:
         pictures.append(tgt.thumb)
     one_scene = tgt.kind != "neutral" and same_scene(pictures)

@@ -10,34 +10,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from gradecli.color.spaces import rgb_to_lab
 from gradecli.engine.analysis import ClipAnalysis, analyze_clip
 from gradecli.io.images import is_image_path
-from gradecli.io.video import probe_video
 from gradecli.pipeline.analysis import analysis_encoding
-from gradecli.pipeline.shot_look import clip_look, unbarred
-from gradecli.pipeline.targets import Target, still_target
+from gradecli.pipeline.shot_look import clip_look, clip_picture
+from gradecli.pipeline.targets import Target, still_target, target_samples
 
-__all__ = ["clip_target", "clip_thumb", "reference_target"]
-
-_MAX_SAMPLES = 60000
-
-
-def clip_thumb(a: ClipAnalysis) -> np.ndarray | None:
-    """The picture of a clip's middle shot (for model targets and telling scenes apart)."""
-    return a.shots[len(a.shots) // 2].thumb if a.shots else None
+__all__ = ["clip_target", "reference_target"]
 
 
 def clip_target(kind: str, a: ClipAnalysis) -> Target:
     """The look of an analysed clip that is not rendered, as a target (``kind`` "hero" or
     "ref"): CIELAB samples of all its shots, the picture of its middle shot (bars cropped) and
     its estimated look (per shot, weighted by samples, as ``match`` estimates an input's)."""
-    lab = rgb_to_lab(a.rgb, a.encoding)
     what = "hero" if kind == "hero" else "reference clip"
     return Target(kind, f"{what} {a.path.name} (not rendered)",
-                  lab[:: max(1, len(lab) // _MAX_SAMPLES)], None, unbarred(a, clip_thumb(a)),
+                  target_samples(rgb_to_lab(a.rgb, a.encoding)), None, clip_picture(a),
                   clip_look(a) if a.shots else None)
 
 
@@ -47,8 +36,7 @@ def reference_target(path: Path, detect_cuts: bool = True, seed: int = 0,
     ``progress(label, total)`` (optional) starts the clip's analysis progress."""
     if is_image_path(path):
         return still_target("ref", path)
-    info = probe_video(path)
-    update = progress(f"analysing {path.name}", info.frame_count) if progress else None
-    analysis = analyze_clip(path, encoding=analysis_encoding(info.ycbcr.matrix),
+    update = progress(f"analysing {path.name}", None) if progress else None
+    analysis = analyze_clip(path, encoding=lambda info: analysis_encoding(info.ycbcr.matrix),
                             detect_shots=detect_cuts, seed=seed, progress=update)
     return clip_target("ref", analysis)

@@ -42,6 +42,8 @@ __all__ = [
     "scene_noise_scale",
     "measured_look",
     "clip_look",
+    "clip_picture",
+    "clip_thumb",
     "shot_looks",
     "unbarred",
 ]
@@ -190,6 +192,17 @@ def clip_look(a: ClipAnalysis, looks: list[ShotLook] | None = None) -> ShotLook:
     by their samples (NEUTRAL for a clip without shots)."""
     looks = shot_looks(a) if looks is None else looks
     return mean_look(looks, [len(s.rgb) for s in a.shots])
+
+
+def clip_thumb(a: ClipAnalysis) -> np.ndarray | None:
+    """The picture of a clip's middle shot (None for a clip without shots)."""
+    return a.shots[len(a.shots) // 2].thumb if a.shots else None
+
+
+def clip_picture(a: ClipAnalysis) -> np.ndarray | None:
+    """:func:`clip_thumb` without the clip's letterbox/pillarbox bars (for telling scenes
+    apart and for model targets)."""
+    return unbarred(a, clip_thumb(a))
 
 
 def unbarred(a: ClipAnalysis, thumb: np.ndarray | None) -> np.ndarray | None:

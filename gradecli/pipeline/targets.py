@@ -13,16 +13,17 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from gradecli.color.barycenter import gaussian_barycenter, geometric_median, map_to_gaussian
 from gradecli.color.look_estimate import ShotLook
 from gradecli.color.spaces import rgb_to_lab
+from gradecli.engine.analysis import thumbnail
 from gradecli.errors import BadInputError
 from gradecli.io.images import is_image_path, read_image
 
-__all__ = ["TARGET_KINDS", "Target", "build_target", "parse_target", "still_target"]
+__all__ = ["TARGET_KINDS", "Target", "build_target", "parse_target", "still_target",
+           "target_samples"]
 
 TARGET_KINDS = ("average", "median", "neutral", "first", "brightest", "hero", "ref", "stats")
 _MAX_SAMPLES = 60000
@@ -67,6 +68,11 @@ def _subsample(lab: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
     return lab[np.sort(idx)]
 
 
+def target_samples(lab: np.ndarray) -> np.ndarray:
+    """At most 60000 of a target's CIELAB samples (N, 3), evenly at random (seeded)."""
+    return _subsample(lab, _MAX_SAMPLES)
+
+
 def _gaussian_target(clips: list[np.ndarray], mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
     """Each clip's samples moved to the Gaussian (mean, cov), pooled with equal weight."""
     per = max(1, _MAX_SAMPLES // len(clips))
@@ -79,22 +85,13 @@ def _still_lab(rgb: np.ndarray) -> np.ndarray:
     return rgb_to_lab(rgb[::stride, ::stride].reshape(-1, 3), "srgb")
 
 
-def _thumb(rgb: np.ndarray, width: int = 256) -> np.ndarray:
-    """A picture (H, W, 3) 0..1 as uint8 R'G'B', area-downscaled to at most ``width`` wide."""
-    rgb = rgb.astype(np.float32)
-    h, w = rgb.shape[:2]
-    if w > width:
-        rgb = cv2.resize(rgb, (width, max(1, round(h * width / w))), interpolation=cv2.INTER_AREA)
-    return np.clip(np.rint(rgb * 255.0), 0, 255).astype(np.uint8)
-
-
 def still_target(kind: str, path: Path) -> Target:
     """A still as the target look (``kind`` "hero" or "ref"; read once): its CIELAB samples
     and its thumbnail."""
     rgb = read_image(path).rgb
     what = "hero" if kind == "hero" else "reference still"
-    return Target(kind, f"{what} {path.name}", _subsample(_still_lab(rgb), _MAX_SAMPLES), None,
-                  _thumb(rgb))
+    return Target(kind, f"{what} {path.name}", target_samples(_still_lab(rgb)), None,
+                  thumbnail(rgb, 256))
 
 
 def _stats_file(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -141,26 +138,26 @@ def build_target(
         )
     if kind == "neutral":  # look matching only: every shot's look removed, none applied
         return Target(kind, "neutral (each shot's look removed)",
-                      _subsample(np.concatenate(clips), _MAX_SAMPLES))
+                      target_samples(np.concatenate(clips)))
     if kind == "median":
         _, cov = gaussian_barycenter(means, covs)
         mean = geometric_median(means)
         return Target(kind, "median of the inputs", _gaussian_target(clips, mean, cov))
     if kind == "first":
         return Target(
-            kind, f"first input ({paths[0].name})", _subsample(clips[0], _MAX_SAMPLES), 0, pic[0]
+            kind, f"first input ({paths[0].name})", target_samples(clips[0]), 0, pic[0]
         )
     if kind == "brightest":
         i = int(np.argmax(means[:, 0]))
         desc = f"brightest input ({paths[i].name})"
-        return Target(kind, desc, _subsample(clips[i], _MAX_SAMPLES), i, pic[i])
+        return Target(kind, desc, target_samples(clips[i]), i, pic[i])
     assert arg is not None
     p = Path(arg)
     if kind == "hero":
         for i, q in enumerate(paths):
             if p.resolve() == q.resolve():
                 return Target(
-                    kind, f"hero {q.name}", _subsample(clips[i], _MAX_SAMPLES), i, pic[i]
+                    kind, f"hero {q.name}", target_samples(clips[i]), i, pic[i]
                 )
         if is_image_path(p):
             return still_target(kind, p)
