@@ -38,13 +38,19 @@ from gradecli.color.look_estimate import colorchecker_srgb
 from gradecli.color.spaces import rgb_to_lab
 
 __all__ = ["Calibration", "calibrate", "calibrated_strength", "describe_scales", "join_parts",
-           "look_effect", "look_parts", "picture_pivot", "LOOK_PARTS", "SCALE_RANGE"]
+           "look_effect", "look_parts", "midtone_balance", "picture_pivot", "ENOUGH",
+           "LOOK_PARTS", "MIDTONES", "SCALE_RANGE"]
 
 #: The calibration never scales a look by less or more than this.
 SCALE_RANGE = (0.25, 4.0)
 #: The contrast pivot (L*/100) stays in this range when it follows a picture's lightness.
 PIVOT_RANGE = (0.15, 0.85)
 _SAMPLES = 4096
+#: A colour part whose white balance reaches less than this share of its main effect on the
+#: chart is also tried as a mid-tone balance (see the module's docstring).
+ENOUGH = 0.75
+#: The name a colour part is reported under when made as a mid-tone balance.
+MIDTONES = "colour (mid-tones)"
 _NOTICEABLE = np.array([1.0, 1.0, 5.0, 5.0])
 
 #: The parts of a look calibrated separately, and the GradeParams controls of each. Lift, gamma
@@ -133,15 +139,55 @@ def look_parts(params: GradeParams) -> dict[str, GradeParams]:
 
 
 def join_parts(parts: dict[str, GradeParams]) -> GradeParams:
-    """One grade from parts made by :func:`look_parts` (each part's controls from its grade)."""
+    """One grade from parts made by :func:`look_parts` (each part's controls from its grade).
+    A per-channel control set in two parts (a colour part made as a mid-tone balance beside a
+    tone part's gamma) is combined: lifts add, gammas and gains multiply."""
     neutral = GradeParams()
     values: dict = {}
     for part, grade in parts.items():
         names = LOOK_PARTS[part] + (_PER_CHANNEL if part in ("colour", "tone") else ())
         for f in names:
-            if f not in values or getattr(grade, f) != getattr(neutral, f):
-                values[f] = getattr(grade, f)
+            v = getattr(grade, f)
+            if f not in values:
+                values[f] = v
+            elif v != getattr(neutral, f):
+                values[f] = _combined(f, values[f], v) if f in _PER_CHANNEL else v
     return replace(neutral, **values)
+
+
+def _combined(field: str, a: tuple, b: tuple) -> tuple:
+    if field == "lift":
+        return tuple(x + y for x, y in zip(a, b, strict=True))
+    return tuple(x * y for x, y in zip(a, b, strict=True))
+
+
+def midtone_balance(params: GradeParams) -> GradeParams | None:
+    """``params`` with its white balance (temperature, tint) made as a mid-tone balance
+    instead: per-channel gamma (times any gamma it had) that moves the mean a* and b* of the 24
+    ColorChecker patches as the white balance does, their mean L* unchanged. None when
+    ``params`` has no white balance. Solved by Gauss-Newton on the gammas' logarithms."""
+    if params.temperature == 0.0 and params.tint == 0.0:
+        return None
+    chart = colorchecker_srgb()
+    before = rgb_to_lab(chart, "srgb")
+
+    def effect(grade: GradeParams) -> np.ndarray:  # mean (ΔL*, Δa*, Δb*) on the chart
+        return (rgb_to_lab(apply_grade(grade, chart, "srgb"), "srgb") - before).mean(axis=0)
+
+    goal = effect(GradeParams(temperature=params.temperature, tint=params.tint))
+    goal[0] = 0.0
+    u = np.zeros(3)  # log gamma per channel
+    step = 1e-4
+    for _ in range(8):
+        got = effect(GradeParams(gamma=tuple(np.exp(u))))
+        miss = got - goal
+        if np.max(np.abs(miss)) < 1e-4:
+            break
+        jac = np.stack([(effect(GradeParams(gamma=tuple(np.exp(u + step * e)))) - got) / step
+                        for e in np.eye(3)], axis=1)
+        u = u - np.linalg.lstsq(jac, miss, rcond=None)[0]
+    gamma = tuple(float(g * k) for g, k in zip(params.gamma, np.exp(u), strict=True))
+    return replace(params, temperature=0.0, tint=0.0, gamma=gamma)
 
 
 def picture_pivot(rgb: np.ndarray, encoding: str = "srgb") -> float:
@@ -171,10 +217,14 @@ def calibrate(params: GradeParams, rgb: np.ndarray, encoding: str = "srgb",
         if part in _UNSCALED:
             fitted[part] = grade
             continue
-        fit, scale, strength = _calibrate_part(grade, rgb, encoding, rounds,
-                                               _PART_EFFECTS[part])
+        if part == "colour":
+            label, fit, scale, strength = _calibrate_colour(grade, rgb, encoding, rounds)
+        else:
+            label = part
+            fit, scale, strength = _calibrate_part(grade, rgb, encoding, rounds,
+                                                   _PART_EFFECTS[part])
         fitted[part] = fit
-        scales.append((strength, part, scale))
+        scales.append((strength, label, scale))
         if fit.pivot != grade.pivot:  # (a part with contrast)
             pivot = fit.pivot
     scales.sort(key=lambda t: -t[0])
@@ -213,6 +263,40 @@ def _calibrate_part(params: GradeParams, rgb: np.ndarray, encoding: str, rounds:
             break
         scale = new
     return at(scale), scale, strength
+
+
+def _reached(params: GradeParams, fitted: GradeParams, rgb: np.ndarray,
+             encoding: str) -> float:
+    """The share of ``params``' main colour effect on the chart that ``fitted`` makes on
+    ``rgb`` (negative: the opposite effect)."""
+    goal = look_effect(params, colorchecker_srgb(), "srgb")
+    main = max(_PART_EFFECTS["colour"], key=lambda k: abs(goal[k]) / _NOTICEABLE[k])
+    if abs(goal[main]) < 1e-6:
+        return 1.0
+    return float(look_effect(fitted, rgb, encoding)[main] / goal[main])
+
+
+def _calibrate_colour(params: GradeParams, rgb: np.ndarray, encoding: str, rounds: int
+                      ) -> tuple[str, GradeParams, float, float]:
+    """The colour part fitted to ``rgb`` as :func:`_calibrate_part` does, and also as a mid-tone
+    balance where its white balance reaches less than :data:`ENOUGH` of the chart's effect
+    (colours at the gamut's edge): (the part's name in the scales, "colour" or
+    :data:`MIDTONES`, the fitted grade, its scale, its strength on the chart)."""
+    effects = _PART_EFFECTS["colour"]
+    fit, scale, strength = _calibrate_part(params, rgb, encoding, rounds, effects)
+    reached = _reached(params, fit, rgb, encoding)
+    alt = midtone_balance(params) if reached < ENOUGH else None
+    if alt is None:
+        return "colour", fit, scale, strength
+    alt_fit, alt_scale, _ = _calibrate_part(alt, rgb, encoding, rounds, effects)
+    alt_reached = _reached(params, alt_fit, rgb, encoding)
+
+    def miss(r: float) -> float:  # how far from the chart's effect, in the log domain
+        return abs(float(np.log(r))) if r > 0.0 else float("inf")
+
+    if miss(alt_reached) < miss(reached):
+        return MIDTONES, alt_fit, alt_scale, strength
+    return "colour", fit, scale, strength
 
 
 def calibrated_strength(params: GradeParams, rgb: np.ndarray, encoding: str = "srgb",

@@ -55,6 +55,7 @@ from gradecli.pipeline.options import (
 from gradecli.pipeline.protect import face_skin_model
 from gradecli.pipeline.reference import clip_target
 from gradecli.pipeline.render import PhaseFn, RenderJob, RenderOutcome, render_all
+from gradecli.pipeline.scene_looks import SceneShift, clip_scene_shifts, shifted
 from gradecli.pipeline.shot_fit import ShotGoal, ShotInput, fit_shot_lut
 from gradecli.pipeline.shot_look import (
     clip_look,
@@ -241,6 +242,9 @@ class _GroupPlan:
     noise_scale: float
     #: The target's picture (a hero clip's or a reference's thumbnail), None for other targets.
     target_picture: np.ndarray | None = None
+    #: Look mode: (clip index, shot index) -> the change given to a shot whose scene another
+    #: shot or the target shows too (gradecli.pipeline.scene_looks).
+    shifts: dict[tuple[int, int], SceneShift] = dataclasses.field(default_factory=dict)
 
     @property
     def hero(self) -> int | None:
@@ -272,8 +276,13 @@ def _plan_group(members: list[int], analyses: list[ClipAnalysis], labs: list[np.
         goal = target_look(tgt, [clip_looks[i] for i in members],
                            [len(analyses[i].rgb) for i in members], analyses[members[0]].encoding)
     target_picture = pictures[tgt.hero] if tgt.hero is not None else tgt.thumb
-    return _GroupPlan(members, tgt, mode, method, model, looks, clip_looks, goal,
-                      target_noise_scale(tgt.kind, len(members)), target_picture)
+    noise = target_noise_scale(tgt.kind, len(members))
+    shifts = {} if goal is None else clip_scene_shifts([analyses[i] for i in members],
+                                                       [looks[i] for i in members], tgt, goal,
+                                                       noise, target_picture)
+    shifts = {(members[k], j): v for (k, j), v in shifts.items()}
+    return _GroupPlan(members, tgt, mode, method, model, looks, clip_looks, goal, noise,
+                      target_picture, shifts)
 
 
 def _skin_for(path: Path, opts: MatchOptions, on_clip) -> SkinModel | None:
@@ -298,20 +307,24 @@ def _lut_path(out: Path, a: ClipAnalysis, shot: ShotSamples, base: Path | None) 
 
 def _grade_shot(a: ClipAnalysis, shot: ShotSamples, src_look: ShotLook, src_lab: np.ndarray,
                 plan: _GroupPlan, opts: MatchOptions, is_hero: bool,
-                lut_path: Path) -> tuple[ShotResult, Lut, ShotLook]:
-    """Fit, title and write one shot's LUT; its result and the look of its output."""
+                lut_path: Path, shift: SceneShift | None = None,
+                ) -> tuple[ShotResult, Lut, ShotLook]:
+    """Fit, title and write one shot's LUT; its result and the look of its output. ``shift``:
+    the shot's change to its scene's level (look mode), made in full."""
     after_mean = None  # the mean of the shot's samples through the LUT, if known
     share = None
     if is_hero:
         lut = Lut.identity(opts.lut_size)
     else:
         pic = shot.thumb if shot.thumb is not None else clip_thumb(a)
-        fit = fit_shot_lut(
-            ShotInput(shot.rgb, src_lab, pic, a.encoding, src_look),
-            ShotGoal(plan.mode, plan.method, plan.target, plan.goal, plan.model,
-                     scene_noise_scale(plan.noise_scale, unbarred(a, pic), plan.target_picture)),
-            opts,
-        )
+        if shift is not None:  # one scene with other clips: to its level, in full
+            goal = ShotGoal(plan.mode, plan.method, plan.target,
+                            shifted(src_look, shift, plan.goal), noise_scale=0.0)
+        else:
+            goal = ShotGoal(plan.mode, plan.method, plan.target, plan.goal, plan.model,
+                            scene_noise_scale(plan.noise_scale, unbarred(a, pic),
+                                              plan.target_picture))
+        fit = fit_shot_lut(ShotInput(shot.rgb, src_lab, pic, a.encoding, src_look), goal, opts)
         lut, after_mean, share = fit.lut, fit.after_mean, fit.look_share
     if opts.look is not None:
         lut = with_look(lut, opts.look, a.encoding)
@@ -332,7 +345,9 @@ def _grade_shot(a: ClipAnalysis, shot: ShotSamples, src_look: ShotLook, src_lab:
     result = ShotResult(shot.index, shot.start, shot.end, shot.start_s, shot.end_s,
                         str(lut_path), src_lab.mean(axis=0).tolist(), after_mean.tolist(),
                         src_look.to_dict(), after_look.to_dict(),
-                        None if share is None else round(share, 3))
+                        None if share is None else round(share, 3),
+                        None if shift is None else shift.scene,
+                        None if shift is None else round(shift.share, 3))
     return result, lut, after_look
 
 
@@ -341,10 +356,11 @@ def _grade_clip(i: int, a: ClipAnalysis, lab: np.ndarray, group: int, plan: _Gro
                 ) -> tuple[ClipResult, list[tuple[int, Lut]], tuple[ShotLook, ShotLook]]:
     """Every shot of clip ``i``: its result, its LUT schedule and its look before and after."""
     shots, written, after_looks = [], [], []
-    for shot, src_look in zip(a.shots, plan.shot_looks[i], strict=True):
+    for j, (shot, src_look) in enumerate(zip(a.shots, plan.shot_looks[i], strict=True)):
         src_lab = lab if len(a.shots) == 1 else rgb_to_lab(shot.rgb, a.encoding)
         res, lut, after_look = _grade_shot(a, shot, src_look, src_lab, plan, opts,
-                                           i == plan.hero, _lut_path(out, a, shot, lut_base))
+                                           i == plan.hero, _lut_path(out, a, shot, lut_base),
+                                           plan.shifts.get((i, j)))
         shots.append(res)
         written.append((shot.start, lut))
         after_looks.append(after_look)

@@ -34,6 +34,12 @@ class ShotResult:
     #: Look matching: the share 0..1 of the change of cast and exposure towards the target look
     #: that was made; the rest was within the estimator's content noise. None in other modes.
     look_change: float | None = None
+    #: Look matching, a shot whose scene another shot (or the target's own picture) shows too
+    #: (gradecli.pipeline.scene_looks): the scene's number (0, 1, ...) and the share 0..1 of
+    #: the change from the scene's mean look to the target that was made (1: the scene shows
+    #: the target); the shot then moved to that level in full (look_change 1). None otherwise.
+    scene: int | None = None
+    scene_change: float | None = None
 
 
 @dataclass

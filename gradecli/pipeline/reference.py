@@ -14,7 +14,7 @@ from gradecli.color.spaces import rgb_to_lab
 from gradecli.engine.analysis import ClipAnalysis, analyze_clip
 from gradecli.io.images import is_image_path
 from gradecli.pipeline.analysis import analysis_encoding
-from gradecli.pipeline.shot_look import clip_look, clip_picture
+from gradecli.pipeline.shot_look import clip_look, clip_picture, unbarred
 from gradecli.pipeline.targets import Target, still_target, target_samples
 
 __all__ = ["clip_target", "reference_target"]
@@ -27,7 +27,8 @@ def clip_target(kind: str, a: ClipAnalysis) -> Target:
     what = "hero" if kind == "hero" else "reference clip"
     return Target(kind, f"{what} {a.path.name} (not rendered)",
                   target_samples(rgb_to_lab(a.rgb, a.encoding)), None, clip_picture(a),
-                  clip_look(a) if a.shots else None)
+                  clip_look(a) if a.shots else None,
+                  tuple((unbarred(a, s.thumb), s.rgb) for s in a.shots))
 
 
 def reference_target(path: Path, detect_cuts: bool = True, seed: int = 0,

@@ -35,6 +35,7 @@ __all__ = [
     "default_max_de",
     "SAME_SCENE",
     "content_similarity",
+    "similarity_matrix",
     "same_scene",
     "target_look",
     "look_transfer_lut",
@@ -77,19 +78,37 @@ def _layout(picture: np.ndarray, side: int = 32) -> np.ndarray:
     return small.mean(axis=2).ravel()
 
 
+def _ranks(picture: np.ndarray) -> np.ndarray | None:
+    """The picture's lightness layout as centred, unit-length ranks (None when flat)."""
+    lay = _layout(picture)
+    if np.ptp(lay) < 1e-3:
+        return None
+    r = np.argsort(np.argsort(lay)).astype(np.float64)
+    r -= r.mean()
+    return r / np.sqrt((r * r).sum())
+
+
 def content_similarity(a: np.ndarray, b: np.ndarray) -> float:
     """How alike two pictures' content is, -1..1: the rank (Spearman) correlation of their
     lightness at 32 x 32, which a cast, an exposure change or a tone curve (all monotone per
     picture) do not change. Two featureless (flat) pictures count as alike (1)."""
-    la, lb = _layout(a), _layout(b)
-    flat_a, flat_b = np.ptp(la) < 1e-3, np.ptp(lb) < 1e-3
-    if flat_a or flat_b:  # a featureless field: the same "scene" only as another one
-        return 1.0 if flat_a and flat_b else 0.0
-    ra = np.argsort(np.argsort(la)).astype(np.float64)
-    rb = np.argsort(np.argsort(lb)).astype(np.float64)
-    ra -= ra.mean()
-    rb -= rb.mean()
-    return float((ra * rb).sum() / np.sqrt((ra * ra).sum() * (rb * rb).sum()))
+    return float(similarity_matrix([a, b])[0, 1])
+
+
+def similarity_matrix(pictures: list[np.ndarray | None]) -> np.ndarray:
+    """:func:`content_similarity` of every pair of ``pictures`` (n, n), at once (each layout
+    ranked once). A missing picture is like nothing (0) but itself (1)."""
+    n = len(pictures)
+    ranks = [None if p is None else _ranks(p) for p in pictures]
+    flat = np.array([p is not None and r is None for p, r in zip(pictures, ranks, strict=True)])
+    z = np.zeros((n, 32 * 32))
+    for i, r in enumerate(ranks):
+        if r is not None:
+            z[i] = r
+    sim = z @ z.T
+    sim[np.ix_(flat, flat)] = 1.0  # featureless fields: the same "scene" only as each other
+    np.fill_diagonal(sim, 1.0)
+    return sim
 
 
 def same_scene(pictures: list[np.ndarray | None], threshold: float = SAME_SCENE) -> bool:

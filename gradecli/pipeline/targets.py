@@ -43,6 +43,9 @@ class Target:
     hero: int | None = None
     thumb: np.ndarray | None = None
     look: ShotLook | None = None
+    #: A clip that is not an input: per shot, its bar-cropped picture and R'G'B' samples
+    #: (N, 3) 0..1, for telling which inputs show the same scene (pipeline.scene_looks).
+    shots: tuple[tuple[np.ndarray | None, np.ndarray], ...] = ()
 
 
 def parse_target(spec: str) -> tuple[str, str | None]:

@@ -7,11 +7,14 @@ import numpy as np
 from gradecli.color.grade_model import GradeParams
 from gradecli.color.look_estimate import colorchecker_srgb
 from gradecli.color.look_strength import (
+    MIDTONES,
     SCALE_RANGE,
     Calibration,
     calibrate,
     calibrated_strength,
+    join_parts,
     look_effect,
+    midtone_balance,
     picture_pivot,
 )
 from tests._look_photos import photos
@@ -117,3 +120,47 @@ def test_a_look_of_one_part_has_one_scale():
     cal = calibrate(COOL, photos()["coffee"])
     assert [part for part, _ in cal.scales] == ["colour"]
     assert cal.scale == cal.scales[0][1] != 1.0
+
+
+WARM = GradeParams(temperature=1000.0, tint=3.0)
+
+
+def _petals(n: int = 4096) -> np.ndarray:
+    """Saturated red-orange colours with no blue at all (a close-up of orange petals): a
+    white balance cannot warm them, it only darkens green against red."""
+    rng = np.random.default_rng(3)
+    r = rng.uniform(0.55, 1.0, n)
+    g = r * rng.uniform(0.15, 0.45, n)
+    return np.stack([r, g, np.zeros(n)], axis=1).reshape(64, -1, 3)
+
+
+def test_midtone_balance_moves_the_chart_as_the_white_balance_does():
+    chart = colorchecker_srgb()
+    alt = midtone_balance(WARM)
+    assert alt is not None and alt.temperature == 0.0 and alt.tint == 0.0
+    assert alt.gamma[0] > 1.0 > alt.gamma[2]  # red mid-tones up, blue down
+    wb, mid = look_effect(WARM, chart), look_effect(alt, chart)
+    np.testing.assert_allclose(mid[:2], wb[:2], atol=0.02)  # mean Δa*, Δb*
+    assert midtone_balance(GradeParams(contrast=0.2)) is None
+    # Gamma the grade had is kept (multiplied in).
+    both = midtone_balance(GradeParams(temperature=1000.0, gamma=(1.1, 1.1, 1.1)))
+    np.testing.assert_allclose(both.gamma, np.array(alt.gamma) * 1.1, rtol=0.02)
+
+
+def test_warm_warms_colours_a_white_balance_cannot_move():
+    pic = _petals()
+    goal = look_effect(WARM, colorchecker_srgb())[1]
+    assert look_effect(WARM.scaled(4.0), pic)[1] < 0.5 * goal  # the white balance fails here
+    cal = calibrate(WARM, pic)
+    assert cal.scales[0][0] == MIDTONES
+    got = look_effect(cal.params, pic)[1]
+    assert 0.5 * goal <= got <= 2.0 * goal
+    # Where the white balance works it is kept.
+    assert calibrate(WARM, photos()["coffee"]).scales[0][0] == "colour"
+
+
+def test_parts_with_gamma_in_two_parts_join_by_multiplying():
+    colour = GradeParams(gamma=(1.1, 1.0, 0.9))
+    tone = GradeParams(gamma=(1.2, 1.2, 1.2))
+    joined = join_parts({"colour": colour, "tone": tone})
+    np.testing.assert_allclose(joined.gamma, (1.32, 1.2, 1.08))

@@ -1,0 +1,52 @@
+"""How the grades of two pictures of one scene differ, measured from their colours.
+
+Two pictures of the same scene (two takes, two cameras on one set) show the same content, so
+the change of grade between them can be read from their colours directly, where a single
+picture's grade cannot be told from its content. A change of white balance and exposure scales
+each linear-light channel by a gain; so it scales every percentile of that channel, until the
+channel clips (or sinks into coding noise near black). Comparing percentiles rather than
+means keeps clipped highlights out: a warm take with its reds clipped over a quarter of the
+picture still measures its red gain from the unclipped percentiles.
+
+Arrays: R'G'B' code values (N, 3) float 0..1 in one encoding (see gradecli.color.spaces).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradecli.color.spaces import get_encoding
+
+__all__ = ["balance_change", "colour_balance"]
+
+#: The percentiles of each linear channel a colour balance keeps, and the range of linear
+#: values in which a pair of them is compared: a cast scales every percentile of a channel by
+#: its gain until it clips (or sinks into coding noise near black).
+_LEVELS = np.arange(5.0, 96.0, 5.0)
+_USABLE = (0.003, 0.9)
+
+
+def colour_balance(rgb: np.ndarray, encoding: str = "srgb") -> np.ndarray:
+    """The percentiles (5, 10, ... 95) of each linear-light channel of the samples ``rgb``
+    (N, 3) R'G'B' 0..1, as (3, 19) linear values 0..1: what :func:`balance_change` compares
+    between two pictures of one scene."""
+    lin = get_encoding(encoding).decode(np.clip(np.asarray(rgb, np.float64).reshape(-1, 3),
+                                                0.0, 1.0))
+    if not len(lin):
+        return np.zeros((3, len(_LEVELS)))
+    return np.percentile(lin, _LEVELS, axis=0).T
+
+
+def balance_change(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """How the grade of a shot ``b`` differs from that of a shot ``a`` of the same scene, from
+    their :func:`colour_balance`: the natural logarithms of the linear-light gains (R, G, B)
+    taking ``a`` to ``b``, each the median ratio of the channel's percentiles where both lie in
+    the usable range (neither clipped nor near black; a channel with none counts as
+    unchanged)."""
+    gains = np.zeros(3)
+    for c in range(3):
+        ok = ((a[c] > _USABLE[0]) & (a[c] < _USABLE[1]) & (b[c] > _USABLE[0])
+              & (b[c] < _USABLE[1]))
+        if ok.any():
+            gains[c] = float(np.median(np.log(b[c][ok] / a[c][ok])))
+    return gains

@@ -1,0 +1,201 @@
+"""Shots of one scene among others: their looks are made to agree exactly.
+
+A match of several scenes may show one scene more than once: two cameras on one set, one take
+delivered twice with different white balance, a cut back to an angle seen before. Shots of one
+scene show the same colours, so how their grades differ is measured directly
+(:func:`balance_change`: the ratios of their linear-light channels' percentiles, content
+cancelling), not by the estimator, which is built to doubt: its ridge regression reads about two
+thirds of a cast (measured: a 3500 K copy of a clip read as 86 "warm" above it; moved each half
+way by that, the two still read 26 apart). The scene's look as a whole is as uncertain as any
+one picture's. So, per scene (shots whose pictures' content_similarity is at least SAME_SCENE,
+linked) of two or more shots, or of one shot and the target's own picture:
+
+- the scene's level is the mean of its shots' looks, moved towards the target look only as far
+  as that change stands out from content noise (change_evidence, with the noise of a scene's
+  estimate against the target's: an average target shares it in proportion to the scene's
+  weight in the average);
+- a scene that shows the target itself (a hero's shot, or a hero or reference picture that is
+  not an input) goes where the target stands, by the balances alone;
+- every shot of the scene is then moved to its level in full.
+
+Shots whose scene is their own are not touched here: each moves towards the target as far as
+its own evidence allows (shot_look).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gradecli.color.look_estimate import ShotLook, change_evidence, mean_look, towards
+from gradecli.color.scene_balance import balance_change, colour_balance
+from gradecli.color.spaces import lab_to_rgb
+from gradecli.engine.analysis import ClipAnalysis
+from gradecli.pipeline.shot_look import (
+    SAME_SCENE,
+    scene_noise_scale,
+    similarity_matrix,
+    unbarred,
+)
+from gradecli.pipeline.targets import Target
+
+__all__ = ["Anchor", "SceneItem", "SceneShift", "clip_scene_shifts", "scenes", "scene_shifts",
+           "shifted", "target_anchors"]
+
+_LUMA = np.array([0.2126, 0.7152, 0.0722])  # BT.709 / sRGB luminance of linear R, G, B
+@dataclass(frozen=True)
+class SceneItem:
+    """One shot as scene matching sees it: its bar-cropped ``picture`` (None: no scene), its
+    estimated ``look``, its ``weight`` in an average target (e.g. its samples), its
+    ``balance`` (gradecli.color.scene_balance.colour_balance), and whether it is the target
+    itself (a hero's shot: ``anchor``)."""
+
+    picture: np.ndarray | None
+    look: ShotLook
+    weight: float
+    balance: np.ndarray
+    anchor: bool = False
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A picture of the target that is not a shot being matched (a hero or reference clip's
+    shot, or still, outside the inputs): its bar-cropped picture and its ``balance``
+    (gradecli.color.scene_balance.colour_balance)."""
+
+    picture: np.ndarray
+    balance: np.ndarray
+
+
+@dataclass(frozen=True)
+class SceneShift:
+    """The change of look given to one shot of a scene: ``gains``, linear-light (R, G, B)
+    multipliers; ``scene``, the scene's number (0, 1, ... in the order of their first shots);
+    ``share`` 0..1, how much of the change from the scene's mean look to the target was made (1
+    for a scene that shows the target)."""
+
+    gains: tuple[float, float, float]
+    scene: int
+    share: float
+
+
+def scenes(pictures: list[np.ndarray | None], threshold: float = SAME_SCENE) -> list[list[int]]:
+    """Indices of ``pictures`` grouped by scene: pictures whose content similarity is at least
+    ``threshold`` are in one scene, and so, linked, are their scenes (single linkage). Missing
+    pictures are scenes of their own. Scenes in order of their first member."""
+    n = len(pictures)
+    linked = similarity_matrix(pictures) >= threshold
+    scene = [-1] * n
+    found: list[list[int]] = []
+    for i in range(n):
+        if scene[i] >= 0:
+            continue
+        scene[i], members, todo = len(found), [i], [i]
+        while todo:
+            j = todo.pop()
+            for k in np.flatnonzero(linked[j]):
+                if scene[k] < 0 and pictures[k] is not None and pictures[j] is not None:
+                    scene[k] = scene[i]
+                    members.append(int(k))
+                    todo.append(int(k))
+        found.append(sorted(members))
+    return found
+
+
+def _average_noise(weights: np.ndarray, members: list[int], all_scenes: list[list[int]]) -> float:
+    """The noise (in units of one estimate's) of the change from a scene's mean look to the
+    weighted average of every shot's look: the scene's own content noise counts ``1 - w``
+    times, every other scene's ``w_s`` times, ``w`` the scenes' shares of the weights."""
+    w = weights / weights.sum()
+    own = float(w[members].sum())
+    others = sum(float(w[s].sum()) ** 2 for s in all_scenes if s is not members)
+    return (1.0 - own) ** 2 + others
+
+
+def scene_shifts(
+    items: list[SceneItem],
+    goal: ShotLook,
+    target_kind: str,
+    noise_scale: float,
+    target_picture: np.ndarray | None = None,
+    anchors: list[Anchor] | None = None,
+) -> dict[int, SceneShift]:
+    """Per shot (index into ``items``) whose scene holds another shot or the target, the change
+    of look that takes it to its scene's level (see the module's docstring).
+
+    ``goal``: the target look, of kind ``target_kind`` ("average", "median", "neutral", ...);
+    ``noise_scale``: the noise of a change towards it from one shot
+    (shot_look.target_noise_scale); ``target_picture``: the target's own picture, if it is one;
+    ``anchors``: the target's pictures that are not among ``items``."""
+    anchors = anchors or []
+    n = len(items)
+    found = scenes([it.picture for it in items] + [a.picture for a in anchors])
+    shot_scenes = [[i for i in s if i < n] for s in found]
+    w = (np.array([it.weight for it in items], np.float64) if target_kind == "average"
+         else np.ones(n))
+    out: dict[int, SceneShift] = {}
+    number = 0
+    for members, whole in zip(shot_scenes, found, strict=True):
+        if not members or len(whole) < 2:
+            continue
+        # Per-channel log gains of each picture against the scene's first shot.
+        pos = np.array([balance_change(items[members[0]].balance, b) for b in
+                        [items[i].balance for i in members]
+                        + [anchors[i - n].balance for i in whole if i >= n][:1]])
+        targets = [k for k, i in enumerate(members) if items[i].anchor]
+        if targets or len(pos) > len(members):  # the scene shows the target: to it
+            there, share = pos[targets[0] if targets else len(members)], 1.0
+        else:  # to the scene's mean look, moved towards the target as far as evidence allows
+            mean = mean_look([items[i].look for i in members], [float(w[i]) for i in members])
+            if target_kind in ("average", "median"):
+                noise = _average_noise(w, members, [s for s in shot_scenes if s])
+            else:
+                noise = scene_noise_scale(noise_scale, items[members[0]].picture, target_picture)
+            share = change_evidence(mean, goal, noise)
+            level = towards(mean, goal, share)
+            centre = (w[members] / w[members].sum()) @ pos
+            there = centre + np.log(level.gains / mean.gains)
+        for k, i in enumerate(members):
+            out[i] = SceneShift(tuple(float(g) for g in np.exp(there - pos[k])), number, share)
+        number += 1
+    return out
+
+
+def shifted(look: ShotLook, shift: SceneShift, goal: ShotLook) -> ShotLook:
+    """The look whose gains are ``look``'s times ``shift``'s, with ``goal``'s black point: where
+    a shot of a scene goes (a transfer from ``look`` to it applies exactly ``shift.gains``)."""
+    g = look.gains * np.asarray(shift.gains)
+    return ShotLook((float(np.log(g[0] / g[1])), float(np.log(g[2] / g[1]))),
+                    float(np.log2(_LUMA @ g)), goal.black, goal.confidence)
+
+
+def clip_scene_shifts(analyses: list[ClipAnalysis], looks: list[list[ShotLook]], tgt: Target,
+                      goal: ShotLook, noise_scale: float, target_picture: np.ndarray | None,
+                      ) -> dict[tuple[int, int], SceneShift]:
+    """:func:`scene_shifts` for every shot of analysed clips (``looks``: each clip's shot
+    looks), towards the target ``tgt`` with look ``goal``: (clip index, shot index) -> the
+    change to its scene's level, for the shots whose scene another shot, or the target's own
+    picture, shows too."""
+    keys, items = [], []
+    for i, a in enumerate(analyses):
+        for j, shot in enumerate(a.shots):
+            keys.append((i, j))
+            items.append(SceneItem(unbarred(a, shot.thumb), looks[i][j], float(len(shot.rgb)),
+                                   colour_balance(shot.rgb, a.encoding), anchor=i == tgt.hero))
+    found = scene_shifts(items, goal, tgt.kind, noise_scale, target_picture,
+                         target_anchors(tgt, analyses[0].encoding) if analyses else [])
+    return {keys[k]: v for k, v in found.items()}
+
+
+def target_anchors(tgt: Target, encoding: str) -> list[Anchor]:
+    """The target's own pictures when it is a clip or still that is not an input (a hero or
+    reference): per shot of a clip, else the still; none for other targets."""
+    if tgt.hero is not None or tgt.kind in ("average", "median", "neutral", "stats"):
+        return []
+    if tgt.shots:
+        return [Anchor(pic, colour_balance(rgb, encoding)) for pic, rgb in tgt.shots
+                if pic is not None]
+    if tgt.thumb is None:
+        return []
+    return [Anchor(tgt.thumb, colour_balance(lab_to_rgb(tgt.lab, encoding), encoding))]
