@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from gradecli.color.look_estimate import NEUTRAL, ShotLook, estimate_look
+from gradecli.color.scene_balance import colour_balance
 from gradecli.color.spaces import rgb_to_lab
 from gradecli.color.stats import LabStats, lab_stats
 from gradecli.engine.analysis import ClipAnalysis, FrameScan, scan_clip
@@ -50,6 +51,9 @@ class MediaProfile:
     look: ShotLook = NEUTRAL
     #: A small picture (R'G'B', bars cropped) for telling scenes apart; not reported.
     picture: np.ndarray | None = field(default=None, repr=False, compare=False)
+    #: The colour balance (gradecli.color.scene_balance) of the samples ``picture`` shows (a
+    #: clip's middle shot): two inputs of one scene are compared by it; not reported.
+    balance: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         return {
@@ -86,7 +90,8 @@ def profile_media(path: str | os.PathLike, frames: int = 12, max_width: int = 48
         small = rgb[::stride, ::stride]
         lab = rgb_to_lab(small, "srgb")
         look = estimate_look(small.reshape(-1, 3), "srgb", small)
-        return MediaProfile(str(p), "image", "srgb", 1, lab_stats(lab), look, small)
+        return MediaProfile(str(p), "image", "srgb", 1, lab_stats(lab), look, small,
+                            colour_balance(small, "srgb"))
     if not is_video_path(p):
         check_readable(p)
         raise BadInputError(f"{p}: not a video or image (unknown extension '{p.suffix}')")
@@ -108,6 +113,8 @@ def clip_profile(clip: ClipAnalysis) -> MediaProfile:
     white or title frames are left out, as in match's analysis."""
     used = sum(s.sampled_frames - s.skipped_frames for s in clip.shots)
     enc = clip.encoding
+    middle = clip.shots[len(clip.shots) // 2] if clip.shots else None
     return MediaProfile(str(clip.path), "video", enc, used,
                         lab_stats(rgb_to_lab(clip.rgb, enc)), clip_look(clip),
-                        clip_picture(clip))
+                        clip_picture(clip),
+                        None if middle is None else colour_balance(middle.rgb, enc))

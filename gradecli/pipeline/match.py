@@ -23,8 +23,7 @@ from typing import Any
 import numpy as np
 
 from gradecli import __version__
-from gradecli.color.ciede2000 import delta_e2000
-from gradecli.color.look_estimate import ShotLook, look_difference, mean_look
+from gradecli.color.look_estimate import ShotLook, mean_look
 from gradecli.color.lut import Lut
 from gradecli.color.masks import SkinModel
 from gradecli.color.spaces import rgb_to_lab
@@ -35,6 +34,7 @@ from gradecli.io.video import is_video_path
 from gradecli.pipeline.analysis import MediaProfile, analysis_encoding
 from gradecli.pipeline.look import with_look
 from gradecli.pipeline.match_gate import VERIFY_FRAMES, measure_rendered
+from gradecli.pipeline.match_pairs import ClipLooks, clip_looks, match_pairs
 from gradecli.pipeline.match_plan import plan_match
 from gradecli.pipeline.match_result import (
     ClipResult,
@@ -209,22 +209,6 @@ def _outside_clip_target(spec: str, paths: list[Path], analyse) -> Target | None
 
 
 
-def _pairs(by_group: dict[int, list[ClipResult]], looks: dict[str, tuple]) -> list[MatchPair]:
-    """Per pair of clips in a group: CIEDE2000 between mean colours and between looks (the
-    ColorChecker rendered through each), before and after. ``looks``: path -> (before, after)."""
-    pairs = []
-    for members in by_group.values():
-        for x, y in itertools.combinations(members, 2):
-            pairs.append(MatchPair(
-                x.path, y.path,
-                float(delta_e2000(x.before_mean_lab, y.before_mean_lab)),
-                float(delta_e2000(x.after_mean_lab, y.after_mean_lab)),
-                look_difference(looks[x.path][0], looks[y.path][0]),
-                look_difference(looks[x.path][1], looks[y.path][1]),
-            ))
-    return pairs
-
-
 @dataclass
 class _GroupPlan:
     """How one group of clips is matched: the target, what is matched (mode) and how (method,
@@ -353,8 +337,8 @@ def _grade_shot(a: ClipAnalysis, shot: ShotSamples, src_look: ShotLook, src_lab:
 
 def _grade_clip(i: int, a: ClipAnalysis, lab: np.ndarray, group: int, plan: _GroupPlan,
                 opts: MatchOptions, out: Path, dst: Path, lut_base: Path | None,
-                ) -> tuple[ClipResult, list[tuple[int, Lut]], tuple[ShotLook, ShotLook]]:
-    """Every shot of clip ``i``: its result, its LUT schedule and its look before and after."""
+                ) -> tuple[ClipResult, list[tuple[int, Lut]], ClipLooks]:
+    """Every shot of clip ``i``: its result, its LUT schedule and its looks before and after."""
     shots, written, after_looks = [], [], []
     for j, (shot, src_look) in enumerate(zip(a.shots, plan.shot_looks[i], strict=True)):
         src_lab = lab if len(a.shots) == 1 else rgb_to_lab(shot.rgb, a.encoding)
@@ -367,15 +351,16 @@ def _grade_clip(i: int, a: ClipAnalysis, lab: np.ndarray, group: int, plan: _Gro
     weights = np.array([len(s.rgb) for s in a.shots], float)
     before = np.average([s.before_mean_lab for s in shots], axis=0, weights=weights)
     after = np.average([s.after_mean_lab for s in shots], axis=0, weights=weights)
-    looks = (plan.clip_looks[i], mean_look(after_looks, weights.tolist()))
+    looks = clip_looks(a, plan.clip_looks[i], mean_look(after_looks, weights.tolist()), written,
+                        opts.interpolation)
     result = ClipResult(str(a.path), None if opts.luts_only else str(dst), group, a.frames,
-                        a.cuts, shots, before.tolist(), after.tolist(), looks[0].to_dict(),
-                        looks[1].to_dict())
+                        a.cuts, shots, before.tolist(), after.tolist(), looks.before.to_dict(),
+                        looks.after.to_dict())
     return result, written, looks
 
 
 def _match_result(plans: list[_GroupPlan], results: list[ClipResult],
-                  failed: list[tuple[str, str]], look_pairs: dict[str, tuple[ShotLook, ShotLook]],
+                  failed: list[tuple[str, str]], look_pairs: dict[str, ClipLooks],
                   luts_by_clip: dict[str, list[tuple[int, Lut]]], opts: MatchOptions
                   ) -> MatchResult:
     """The result of fitting (before any render): groups, pairs and the verdict's threshold."""
@@ -389,7 +374,7 @@ def _match_result(plans: list[_GroupPlan], results: list[ClipResult],
         results,
         failed,
         [[r.path for r in m] for m in by_group.values()],
-        _pairs(by_group, look_pairs),
+        match_pairs(by_group, look_pairs),
         default_max_de(by, opts.max_de),
         adjustments=opts.look.to_dict() if opts.look is not None else {},
         luts=luts_by_clip,
@@ -427,7 +412,7 @@ def grade_analyses(
     jobs: list[RenderJob] = []
     plans: list[_GroupPlan] = []
     luts_by_clip: dict[str, list[tuple[int, Lut]]] = {}
-    look_pairs: dict[str, tuple[ShotLook, ShotLook]] = {}
+    look_pairs: dict[str, ClipLooks] = {}
     for g in sorted(set(group_ids)):
         plan = _plan_group([i for i, gi in enumerate(group_ids) if gi == g], analyses, labs,
                            opts, target)

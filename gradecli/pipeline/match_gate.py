@@ -18,9 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from gradecli.color.ciede2000 import delta_e2000
-from gradecli.color.look_estimate import look_difference
 from gradecli.pipeline.analysis import MediaProfile, profile_media
 from gradecli.pipeline.match_result import MatchResult
+from gradecli.pipeline.scene_looks import profile_look_difference
 
 __all__ = ["VERIFY_FRAMES", "measure_rendered"]
 
@@ -53,7 +53,7 @@ def measure_rendered(result: MatchResult, known: dict[str, MediaProfile] | None 
         if p.a in profiles and p.b in profiles:
             a, b = profiles[p.a], profiles[p.b]
             if result.by == "look":
-                value = look_difference(a.look, b.look)
+                value = profile_look_difference(a, b)
             else:
                 value = float(delta_e2000(a.stats.mean, b.stats.mean))
             p = dataclasses.replace(p, rendered=value)

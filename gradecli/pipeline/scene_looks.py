@@ -28,20 +28,28 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gradecli.color.look_estimate import ShotLook, change_evidence, mean_look, towards
+from gradecli.color.look_estimate import (
+    ShotLook,
+    change_evidence,
+    look_difference,
+    mean_look,
+    towards,
+)
 from gradecli.color.scene_balance import balance_change, colour_balance
 from gradecli.color.spaces import lab_to_rgb
 from gradecli.engine.analysis import ClipAnalysis
+from gradecli.pipeline.analysis import MediaProfile
 from gradecli.pipeline.shot_look import (
     SAME_SCENE,
+    content_similarity,
     scene_noise_scale,
     similarity_matrix,
     unbarred,
 )
 from gradecli.pipeline.targets import Target
 
-__all__ = ["Anchor", "SceneItem", "SceneShift", "clip_scene_shifts", "scenes", "scene_shifts",
-           "shifted", "target_anchors"]
+__all__ = ["Anchor", "SceneItem", "SceneShift", "clip_scene_shifts", "scene_look_difference",
+           "profile_look_difference", "scenes", "scene_shifts", "shifted", "target_anchors"]
 
 _LUMA = np.array([0.2126, 0.7152, 0.0722])  # BT.709 / sRGB luminance of linear R, G, B
 @dataclass(frozen=True)
@@ -199,3 +207,28 @@ def target_anchors(tgt: Target, encoding: str) -> list[Anchor]:
     if tgt.thumb is None:
         return []
     return [Anchor(tgt.thumb, colour_balance(lab_to_rgb(tgt.lab, encoding), encoding))]
+
+
+def scene_look_difference(a: ShotLook, b: ShotLook,
+                          pictures: tuple[np.ndarray | None, np.ndarray | None] = (None, None),
+                          balances: tuple[np.ndarray | None, np.ndarray | None] = (None, None),
+                          ) -> float:
+    """The look difference (look_estimate.look_difference, ΔE00 on the ColorChecker) of two
+    clips or stills with looks ``a`` and ``b``. When their ``pictures`` show one scene and their
+    ``balances`` (color.scene_balance.colour_balance of the samples the pictures come from) are
+    given, ``b`` is read as ``a`` changed by the gains their colours measure, ``b``'s black
+    kept: exact where the estimator reads about two thirds of a cast."""
+    pa, pb = pictures
+    ba, bb = balances
+    if pa is None or pb is None or ba is None or bb is None or \
+            content_similarity(pa, pb) < SAME_SCENE:
+        return look_difference(a, b)
+    g = a.gains * np.exp(balance_change(ba, bb))
+    measured = ShotLook((float(np.log(g[0] / g[1])), float(np.log(g[2] / g[1]))),
+                        float(np.log2(_LUMA @ g)), b.black, b.confidence)
+    return look_difference(a, measured)
+
+
+def profile_look_difference(a: MediaProfile, b: MediaProfile) -> float:
+    """:func:`scene_look_difference` of two profiled inputs (``verify``, match's gate)."""
+    return scene_look_difference(a.look, b.look, (a.picture, b.picture), (a.balance, b.balance))

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradecli.color.ciede2000 import delta_e2000
-from gradecli.color.look_estimate import look_difference
 from gradecli.errors import BadInputError
 from gradecli.pipeline.analysis import MediaProfile, check_media_path, profile_media
+from gradecli.pipeline.scene_looks import profile_look_difference
 from gradecli.pipeline.shot_look import default_max_de, same_scene
 
 __all__ = ["PairResult", "VerifyResult", "verify"]
@@ -104,7 +104,7 @@ def verify(
     max_de = default_max_de(by, max_de)
     pairs = [
         PairResult(a.path, b.path, float(delta_e2000(a.stats.mean, b.stats.mean)),
-                   look_difference(a.look, b.look))
+                   profile_look_difference(a, b))
         for a, b in itertools.combinations(items, 2)
     ]
     return VerifyResult(items, pairs, max_de, by)

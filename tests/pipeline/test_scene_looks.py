@@ -97,3 +97,34 @@ def test_similarity_matrix_is_the_rank_correlation_of_every_pair():
         assert abs(content_similarity(pics[i], pics[j]) - sim[i, j]) < 1e-12
     assert sim[3, 4] == 1.0 and sim[0, 3] == 0.0  # flat fields: alike only each other
     assert sim[0, 5] == 0.0 and sim[5, 3] == 0.0  # a missing picture is like nothing
+
+
+def test_verify_compares_two_stills_of_one_scene_by_their_colours(tmp_path):
+    import cv2
+
+    from gradecli.color.look_estimate import look_difference
+    from gradecli.pipeline.verify import verify
+    from tests._look_photos import photos
+    from tests.color.test_scene_balance import _gained
+
+    pics = photos()
+    a = pics["coffee"] * 0.9
+    gains = np.array([1.3, 1.0, 0.75])
+    paths = []
+    for name, rgb in (("a", a), ("warm", _gained(a, gains)), ("other", pics["astronaut"])):
+        path = tmp_path / f"{name}.png"
+        cv2.imwrite(str(path), cv2.cvtColor(np.rint(rgb * 255).astype(np.uint8),
+                                            cv2.COLOR_RGB2BGR))
+        paths.append(path)
+    res = verify(paths, by="look")
+    one_scene = res.pairs[0]  # a against its warm take
+    la = res.items[0].look
+    g = la.gains * gains
+    exact = look_difference(la, ShotLook((float(np.log(g[0] / g[1])), float(np.log(g[2] / g[1]))),
+                                         float(np.log2(np.array([0.2126, 0.7152, 0.0722]) @ g))))
+    assert abs(one_scene.look_delta_e00 - exact) < 0.3
+    # The two estimates alone read the warm take's cast at about two thirds.
+    estimated = look_difference(la, res.items[1].look)
+    assert estimated < 0.85 * one_scene.look_delta_e00
+    # Other content: the estimates, as before.
+    assert res.pairs[1].look_delta_e00 == look_difference(la, res.items[2].look)
