@@ -49,6 +49,7 @@ from gradecli.pipeline.protect import face_skin_model, protected_grade
 from gradecli.pipeline.recipe import Recipe, recipe_path_for, write_recipe
 from gradecli.pipeline.reference import reference_target
 from gradecli.pipeline.render import PhaseFn
+from gradecli.pipeline.scene_looks import same_scene_goal
 from gradecli.pipeline.shot_fit import ShotGoal, ShotInput, fit_shot_lut
 from gradecli.pipeline.shot_look import (
     same_scene,
@@ -402,6 +403,8 @@ def _grade_still(src_p, out, render, opts, look, target, method, lut_base, comme
             model=load_style_model(method, opts.device) if mode == "model" else None,
             noise_scale=scene_noise_scale(target_noise_scale("ref", 1), pic, target.thumb),
         )
+        if mode == "look":
+            goal = same_scene_goal(goal, src_look, sample, pic, target)
         fit = fit_shot_lut(ShotInput(sample, src_lab, img.rgb, "srgb", src_look), goal, opts)
         lut = with_look(fit.lut, look.params)
         method = "look" if mode == "look" else method

@@ -24,6 +24,7 @@ its own evidence allows (shot_look).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +40,7 @@ from gradecli.color.scene_balance import balance_change, colour_balance
 from gradecli.color.spaces import lab_to_rgb
 from gradecli.engine.analysis import ClipAnalysis
 from gradecli.pipeline.analysis import MediaProfile
+from gradecli.pipeline.shot_fit import ShotGoal
 from gradecli.pipeline.shot_look import (
     SAME_SCENE,
     content_similarity,
@@ -48,8 +50,9 @@ from gradecli.pipeline.shot_look import (
 )
 from gradecli.pipeline.targets import Target
 
-__all__ = ["Anchor", "SceneItem", "SceneShift", "clip_scene_shifts", "scene_look_difference",
-           "profile_look_difference", "scenes", "scene_shifts", "shifted", "target_anchors"]
+__all__ = ["Anchor", "SceneItem", "SceneShift", "clip_scene_shifts", "profile_look_difference",
+           "same_scene_goal", "scene_look_difference", "scenes", "scene_shifts", "shifted",
+           "target_anchors"]
 
 _LUMA = np.array([0.2126, 0.7152, 0.0722])  # BT.709 / sRGB luminance of linear R, G, B
 @dataclass(frozen=True)
@@ -232,3 +235,16 @@ def scene_look_difference(a: ShotLook, b: ShotLook,
 def profile_look_difference(a: MediaProfile, b: MediaProfile) -> float:
     """:func:`scene_look_difference` of two profiled inputs (``verify``, match's gate)."""
     return scene_look_difference(a.look, b.look, (a.picture, b.picture), (a.balance, b.balance))
+
+
+def same_scene_goal(goal: ShotGoal, src_look: ShotLook, sample: np.ndarray, picture: np.ndarray,
+                   target: Target) -> ShotGoal:
+    """``goal`` (look mode) for a still (its look ``src_look``, R'G'B' ``sample`` (N, 3) 0..1
+    sRGB, small ``picture``), or, when the reference ``target`` shows the same scene, the
+    reference's grade read from their colours and made in full."""
+    item = SceneItem(picture, src_look, 1.0, colour_balance(sample, "srgb"))
+    shift = scene_shifts([item], goal.look, "ref", goal.noise_scale, target.thumb,
+                         target_anchors(target, "srgb")).get(0)
+    if shift is None:
+        return goal
+    return dataclasses.replace(goal, look=shifted(src_look, shift, goal.look), noise_scale=0.0)

@@ -39,8 +39,10 @@ def test_a_cast_take_moves_towards_its_uncast_take():
 
 
 def test_grade_by_look_towards_a_reference_of_the_same_scene(tmp_path):
-    # A cool take graded towards its uncast take by look alone moves towards it (taken for
-    # content noise, as towards a picture of other content, nothing would move).
+    # A cool take graded towards its uncast take by look alone is put back: the change of grade
+    # between two pictures of one scene is read from their colours (scene_looks), where the
+    # estimates alone moved it about a third of the way (taken for content noise, as towards a
+    # picture of other content, nothing would move).
     import cv2
 
     from gradecli.cli.app import run
@@ -55,4 +57,4 @@ def test_grade_by_look_towards_a_reference_of_the_same_scene(tmp_path):
     assert run(["-q", "grade", str(src), "--ref", str(ref), "--match", "look",
                 "-o", str(out)]) == 0
     got, want = read_image(out).rgb, read_image(ref).rgb
-    assert np.abs(got - want).mean() < 0.9 * np.abs(read_image(src).rgb - want).mean()
+    assert np.abs(got - want).mean() < 0.2 * np.abs(read_image(src).rgb - want).mean()
