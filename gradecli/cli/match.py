@@ -27,7 +27,18 @@ from gradecli.pipeline.options import ALL_METHODS
 from gradecli.pipeline.shot_look import DEFAULT_MAX_DE
 
 if TYPE_CHECKING:
-    from gradecli.pipeline.match_result import MatchResult
+    from gradecli.pipeline.match_result import ClipResult, MatchResult
+
+
+def _same_scene(clip: ClipResult, res: MatchResult) -> str:
+    """"; same scene as b.mp4 (matched by colour)" when shots of ``clip`` share a scene with
+    other clips' shots (gradecli.pipeline.scene_looks), else ""."""
+    mine = {s.scene for s in clip.shots if s.scene is not None}
+    others = [Path(c.path).name for c in res.clips
+              if c is not clip and any(s.scene in mine for s in c.shots)]
+    if not others:
+        return ""
+    return f"; same scene as {', '.join(others)} (matched by colour)"
 
 
 def default_jobs() -> int:
@@ -270,6 +281,7 @@ def _show_result(res) -> None:
         out_console.print(
             f"{Path(c.path).name}: {len(c.shots)} shot(s), cuts at {cuts}; look "
             f"{c.look_before.get('words', '?')} -> {c.look_after.get('words', '?')}"
+            f"{_same_scene(c, res)}"
         )
     if (text := looks_left_note(res)) is not None:
         note(text)

@@ -79,6 +79,21 @@ def test_match_makes_two_takes_of_one_scene_agree_among_other_scenes(tmp_path):
     assert all(s.look_change == 1.0 for s in by_name["a.mkv"].shots)
 
 
+def test_the_cli_says_which_clips_were_matched_as_one_scene(tmp_path, capsys):
+    from gradecli.cli.app import run
+
+    a = write_clip(tmp_path / "a.mkv", [(0, 24)], cast=warm)
+    b = write_clip(tmp_path / "b.mkv", [(0, 24)], cast=cool)
+    c = write_clip(tmp_path / "c.mkv", [(1, 24)])
+    run(["match", str(a), str(b), str(c), "--match", "look", "--luts-only", "-o",
+         str(tmp_path / "o")])
+    out = capsys.readouterr().out
+    assert "a.mkv" in out and "same scene as b.mkv (matched by colour)" in out
+    assert "same scene as a.mkv" in out and "c.mkv: 1 shot(s)" in out
+    line_c = next(x for x in out.splitlines() if x.startswith("c.mkv: 1 shot(s)"))
+    assert "same scene" not in line_c
+
+
 def test_similarity_matrix_is_the_rank_correlation_of_every_pair():
     import cv2
     from scipy.stats import spearmanr
