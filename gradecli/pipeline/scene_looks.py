@@ -7,8 +7,9 @@ scene show the same colours, so how their grades differ is measured directly
 cancelling), not by the estimator, which is built to doubt: its ridge regression reads about two
 thirds of a cast (measured: a 3500 K copy of a clip read as 86 "warm" above it; moved each half
 way by that, the two still read 26 apart). The scene's look as a whole is as uncertain as any
-one picture's. So, per scene (shots whose pictures' content_similarity is at least SAME_SCENE,
-linked) of two or more shots, or of one shot and the target's own picture:
+one picture's. So, per scene (shots whose pictures' content_similarity is at least SCENE_LINK
+and whose colours differ by gains alone, linked) of two or more shots, or of one shot and the
+target's own picture:
 
 - the scene's level is the mean of its shots' looks, moved towards the target look only as far
   as that change stands out from content noise (change_evidence, with the noise of a scene's
@@ -36,13 +37,17 @@ from gradecli.color.look_estimate import (
     mean_look,
     towards,
 )
-from gradecli.color.scene_balance import balance_change, colour_balance
+from gradecli.color.scene_balance import (
+    GAIN_SPREAD,
+    balance_change,
+    colour_balance,
+    gain_spread,
+)
 from gradecli.color.spaces import lab_to_rgb
 from gradecli.engine.analysis import ClipAnalysis
 from gradecli.pipeline.analysis import MediaProfile
 from gradecli.pipeline.shot_fit import ShotGoal
 from gradecli.pipeline.shot_look import (
-    SAME_SCENE,
     content_similarity,
     scene_noise_scale,
     similarity_matrix,
@@ -50,11 +55,17 @@ from gradecli.pipeline.shot_look import (
 )
 from gradecli.pipeline.targets import Target
 
-__all__ = ["Anchor", "SceneItem", "SceneShift", "clip_scene_shifts", "profile_look_difference",
-           "same_scene_goal", "scene_look_difference", "scenes", "scene_shifts", "shifted",
-           "target_anchors"]
+__all__ = ["SCENE_LINK", "Anchor", "SceneItem", "SceneShift", "clip_scene_shifts",
+           "profile_look_difference", "same_scene_goal", "scene_look_difference", "scenes",
+           "scene_shifts", "shifted", "target_anchors"]
 
 _LUMA = np.array([0.2126, 0.7152, 0.0722])  # BT.709 / sRGB luminance of linear R, G, B
+#: Content similarity (shot_look.content_similarity) above which two shots may be one scene
+#: here. Stricter than shot_look.SAME_SCENE (0.8), since a false link makes two pictures' colours
+#: agree, content and all: different photos reach 0.81 (a mountain meadow against dune grass),
+#: while the bundled Caminandes shots against its 3500 K copy measure 0.94-1.00. Linked pictures
+#: must also differ by gains alone (scene_balance.gain_spread <= GAIN_SPREAD).
+SCENE_LINK = 0.9
 @dataclass(frozen=True)
 class SceneItem:
     """One shot as scene matching sees it: its bar-cropped ``picture`` (None: no scene), its
@@ -91,12 +102,19 @@ class SceneShift:
     share: float
 
 
-def scenes(pictures: list[np.ndarray | None], threshold: float = SAME_SCENE) -> list[list[int]]:
-    """Indices of ``pictures`` grouped by scene: pictures whose content similarity is at least
-    ``threshold`` are in one scene, and so, linked, are their scenes (single linkage). Missing
-    pictures are scenes of their own. Scenes in order of their first member."""
+def scenes(pictures: list[np.ndarray | None], balances: list[np.ndarray] | None = None,
+           threshold: float = SCENE_LINK) -> list[list[int]]:
+    """Indices of ``pictures`` grouped by scene: two pictures are linked when their content
+    similarity is at least ``threshold`` and, with ``balances``, their colours differ by
+    per-channel gains (gain_spread at most GAIN_SPREAD); linked pictures, and so their scenes,
+    are one scene (single linkage). Missing pictures are scenes of their own. Scenes in order
+    of their first member."""
     n = len(pictures)
     linked = similarity_matrix(pictures) >= threshold
+    if balances is not None:
+        for i, j in zip(*np.nonzero(np.triu(linked, 1)), strict=True):
+            if gain_spread(balances[i], balances[j]) > GAIN_SPREAD:
+                linked[i, j] = linked[j, i] = False
     scene = [-1] * n
     found: list[list[int]] = []
     for i in range(n):
@@ -141,7 +159,8 @@ def scene_shifts(
     ``anchors``: the target's pictures that are not among ``items``."""
     anchors = anchors or []
     n = len(items)
-    found = scenes([it.picture for it in items] + [a.picture for a in anchors])
+    found = scenes([it.picture for it in items] + [a.picture for a in anchors],
+                   [it.balance for it in items] + [a.balance for a in anchors])
     shot_scenes = [[i for i in s if i < n] for s in found]
     w = (np.array([it.weight for it in items], np.float64) if target_kind == "average"
          else np.ones(n))
@@ -224,7 +243,7 @@ def scene_look_difference(a: ShotLook, b: ShotLook,
     pa, pb = pictures
     ba, bb = balances
     if pa is None or pb is None or ba is None or bb is None or \
-            content_similarity(pa, pb) < SAME_SCENE:
+            content_similarity(pa, pb) < SCENE_LINK or gain_spread(ba, bb) > GAIN_SPREAD:
         return look_difference(a, b)
     g = a.gains * np.exp(balance_change(ba, bb))
     measured = ShotLook((float(np.log(g[0] / g[1])), float(np.log(g[2] / g[1]))),

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradecli.color.scene_balance import balance_change, colour_balance
+from gradecli.color.scene_balance import (
+    GAIN_SPREAD,
+    balance_change,
+    colour_balance,
+    gain_spread,
+)
 from gradecli.color.transfer_functions import srgb_eotf, srgb_eotf_inverse
 from tests._look_photos import photos
 
@@ -25,3 +30,14 @@ def test_colour_balance_measures_a_change_of_grade_between_takes():
     d = balance_change(colour_balance(a.reshape(-1, 3)), colour_balance(c.reshape(-1, 3)))
     np.testing.assert_allclose(d, np.log([2.5, 1.0, 0.8]), atol=0.01)
     assert not balance_change(colour_balance(np.zeros((100, 3))), colour_balance(a)).any()
+
+
+def test_gain_spread_tells_a_change_of_grade_from_other_content():
+    pics = photos()
+    a = pics["coffee"] * 0.9
+    ca = colour_balance(a.reshape(-1, 3))
+    assert gain_spread(ca, colour_balance(_gained(a, (1.3, 1.0, 0.7)).reshape(-1, 3))) < 0.01
+    for other in ("astronaut", "chelsea", "rocket"):
+        cb = colour_balance(pics[other].reshape(-1, 3))
+        assert gain_spread(ca, cb) > GAIN_SPREAD
+    assert gain_spread(ca, colour_balance(np.zeros((50, 3)))) == float("inf")

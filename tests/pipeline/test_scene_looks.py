@@ -23,6 +23,19 @@ def test_scenes_link_pictures_of_one_scene():
     assert scenes([p0, p1, warm(p0), None, cool(p0), p2]) == [[0, 2, 4], [1], [3], [5]]
 
 
+def test_scenes_do_not_link_a_layout_alike_picture_of_other_colours():
+    # The same lightness layout in other colours (channels swapped): one scene by layout, but
+    # its colours are not the first's times gains, so with the balances it is not linked.
+    from gradecli.color.scene_balance import colour_balance
+
+    p0 = _picture(0, 0)
+    other = p0[..., ::-1]
+    pics = [p0, warm(p0), other]
+    bal = [colour_balance(p.reshape(-1, 3)) for p in pics]
+    assert scenes(pics) == [[0, 1, 2]]
+    assert scenes(pics, bal) == [[0, 1], [2]]
+
+
 def test_a_scene_moves_to_one_level_and_a_hero_scene_to_the_hero():
     p0, p1 = _picture(0, 0), _picture(1, 0)
     flat = np.full((3, 19), 0.2)
