@@ -33,12 +33,13 @@ if TYPE_CHECKING:
 def _same_scene(clip: ClipResult, res: MatchResult) -> str:
     """"; same scene as b.mp4 (matched by colour)" when shots of ``clip`` share a scene with
     other clips' shots (gradecli.pipeline.scene_looks), else ""."""
-    mine = {s.scene for s in clip.shots if s.scene is not None}
-    others = [Path(c.path).name for c in res.clips
-              if c is not clip and any(s.scene in mine for s in c.shots)]
-    if not others:
+    from gradecli.pipeline.match_result import scene_partners
+
+    partners = scene_partners({c.path: {s.scene for s in c.shots if s.scene is not None}
+                               for c in res.clips}).get(clip.path)
+    if not partners:
         return ""
-    return f"; same scene as {', '.join(others)} (matched by colour)"
+    return f"; same scene as {', '.join(Path(p).name for p in partners)} (matched by colour)"
 
 
 def default_jobs() -> int:

@@ -15,7 +15,8 @@ from gradecli import __version__
 from gradecli.color.lut import Lut
 from gradecli.io.files import write_atomic
 
-__all__ = ["ShotResult", "ClipResult", "MatchPair", "MatchResult", "write_report"]
+__all__ = ["ShotResult", "ClipResult", "MatchPair", "MatchResult", "scene_partners",
+           "write_report"]
 
 
 @dataclass
@@ -154,6 +155,18 @@ class MatchResult:
             "verdict uses " + ("rendered" if self.measured == "rendered clips" else
                                "look_after" if self.by == "look" else "after"),
         }
+
+
+def scene_partners(scenes_by_clip: dict[str, set[int]]) -> dict[str, list[str]]:
+    """Clip path -> the other clips (paths, in order) with a shot in one of its scenes
+    (ShotResult.scene), from each clip's set of scene numbers; clips without one are left
+    out."""
+    out = {}
+    for path, mine in scenes_by_clip.items():
+        others = [p for p, theirs in scenes_by_clip.items() if p != path and mine & theirs]
+        if others:
+            out[path] = others
+    return out
 
 
 def write_report(result: MatchResult, path: str | os.PathLike) -> None:

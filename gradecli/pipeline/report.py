@@ -38,6 +38,7 @@ from gradecli.io.report import (
     write_pdf,
 )
 from gradecli.io.video import pyav_version, read_frames_at
+from gradecli.pipeline.match_result import scene_partners
 
 __all__ = ["REPORT_EXTENSIONS", "check_report", "match_luts", "match_report_data",
            "match_report_items",
@@ -142,7 +143,7 @@ def match_luts(result) -> dict[str, Lut]:
 
 
 def _match_item(clip: dict, base: Path | None, notes: list[str],
-                luts: dict[str, Lut]) -> ItemPart:
+                luts: dict[str, Lut], partners: list[str] | None = None) -> ItemPart:
     src = _find(clip["path"], base)
     shots = clip.get("shots", [])
     duration = max((s["end_s"] for s in shots), default=0.0)
@@ -185,6 +186,9 @@ def _match_item(clip: dict, base: Path | None, notes: list[str],
     cuts = tuple(c / fps for c in clip.get("cuts", [])) if fps else ()
     lines = (f"look {_look_words(clip.get('look_before', {}))} → "
              f"{_look_words(clip.get('look_after', {}))}",)
+    if partners:
+        lines += (f"same scene as {', '.join(Path(p).name for p in partners)} "
+                  "(matched by colour)",)
     luts = _png(lut_ramps_png(ramps), "each shot's LUT on a neutral ramp") if ramps else None
     return ItemPart(Path(clip["path"]).name, clip["path"], clip.get("output"), duration or None,
                     cuts, tuple(parts), scopes, lines, luts)
@@ -195,7 +199,11 @@ def match_report_items(report: dict, base: Path | None = None,
     """The clips' parts of a match report page (the costly part: frames read, pictures and
     plots drawn) and notes; they need the LUTs, not the rendered video."""
     notes: list[str] = []
-    items = tuple(_match_item(c, base, notes, luts or {}) for c in report.get("clips", []))
+    clips = report.get("clips", [])
+    partners = scene_partners({c["path"]: {s["scene"] for s in c.get("shots", [])
+                                           if s.get("scene") is not None} for c in clips})
+    items = tuple(_match_item(c, base, notes, luts or {}, partners.get(c["path"], []))
+                  for c in clips)
     return items, tuple(notes)
 
 

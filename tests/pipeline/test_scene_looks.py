@@ -156,3 +156,19 @@ def test_verify_compares_two_stills_of_one_scene_by_their_colours(tmp_path):
     assert estimated < 0.85 * one_scene.look_delta_e00
     # Other content: the estimates, as before.
     assert res.pairs[1].look_delta_e00 == look_difference(la, res.items[2].look)
+
+
+def test_scene_partners_and_the_report_line(tmp_path):
+    from gradecli.pipeline.match_result import scene_partners
+    from gradecli.pipeline.report import match_report_items
+
+    assert scene_partners({"a": {0}, "b": {0, 1}, "c": set(), "d": {1}}) == {
+        "a": ["b"], "b": ["a", "d"], "d": ["b"]}
+    a = write_clip(tmp_path / "a.mkv", [(0, 24)], cast=warm)
+    b = write_clip(tmp_path / "b.mkv", [(0, 24)], cast=cool)
+    c = write_clip(tmp_path / "c.mkv", [(1, 24)])
+    res = match_clips([a, b, c], tmp_path / "o", MatchOptions(match="look", luts_only=True))
+    items, _ = match_report_items(res.to_dict(), tmp_path)
+    lines = {item.name: item.lines for item in items}
+    assert "same scene as b.mkv (matched by colour)" in lines["a.mkv"]
+    assert not any("same scene" in line for line in lines["c.mkv"])
