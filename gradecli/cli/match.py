@@ -33,13 +33,11 @@ if TYPE_CHECKING:
 def _same_scene(clip: ClipResult, res: MatchResult) -> str:
     """"; same scene as b.mp4 (matched by colour)" when shots of ``clip`` share a scene with
     other clips' shots (gradecli.pipeline.scene_looks), else ""."""
-    from gradecli.pipeline.match_result import scene_partners
+    from gradecli.pipeline.match_result import scene_partners, scene_words
 
-    partners = scene_partners({c.path: {s.scene for s in c.shots if s.scene is not None}
-                               for c in res.clips}).get(clip.path)
-    if not partners:
-        return ""
-    return f"; same scene as {', '.join(Path(p).name for p in partners)} (matched by colour)"
+    words = scene_words(scene_partners({c.path: {s.scene for s in c.shots if s.scene is not None}
+                                        for c in res.clips}).get(clip.path, []))
+    return f"; {words}" if words else ""
 
 
 def default_jobs() -> int:

@@ -107,6 +107,14 @@ class ShotLook:
         g = np.exp(np.array([self.cast[0], 0.0, self.cast[1]]))
         return g / float(_LUMA @ g) * 2.0**self.exposure
 
+    @classmethod
+    def from_gains(cls, gains: np.ndarray, black: float = 0.0,
+                   confidence: float = 1.0) -> ShotLook:
+        """The look whose :attr:`gains` are ``gains`` (linear-light R, G, B, all > 0)."""
+        g = np.asarray(gains, np.float64)
+        return cls((float(np.log(g[0] / g[1])), float(np.log(g[2] / g[1]))),
+                   float(np.log2(_LUMA @ g)), black, confidence)
+
     def mired(self) -> tuple[float, float]:
         """The cast as (warmth, green-magenta) for people: warmth in mired-like units (+ warm),
         tint in the same scale (+ magenta)."""

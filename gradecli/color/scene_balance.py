@@ -49,13 +49,7 @@ def balance_change(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     taking ``a`` to ``b``, each the median ratio of the channel's percentiles where both lie in
     the usable range (neither clipped nor near black; a channel with none counts as
     unchanged)."""
-    gains = np.zeros(3)
-    for c in range(3):
-        ok = ((a[c] > _USABLE[0]) & (a[c] < _USABLE[1]) & (b[c] > _USABLE[0])
-              & (b[c] < _USABLE[1]))
-        if ok.any():
-            gains[c] = float(np.median(np.log(b[c][ok] / a[c][ok])))
-    return gains
+    return np.array([float(np.median(r)) if len(r) else 0.0 for r in _log_ratios(a, b)])
 
 
 def gain_spread(a: np.ndarray, b: np.ndarray) -> float:
@@ -63,12 +57,13 @@ def gain_spread(a: np.ndarray, b: np.ndarray) -> float:
     :func:`colour_balance`: the largest over R, G, B of the median absolute deviation of the
     log ratios of their usable percentiles (0 for an exact change of white balance and exposure;
     inf where a channel has fewer than three usable percentiles)."""
-    worst = 0.0
-    for c in range(3):
-        ok = ((a[c] > _USABLE[0]) & (a[c] < _USABLE[1]) & (b[c] > _USABLE[0])
-              & (b[c] < _USABLE[1]))
-        if ok.sum() < 3:
-            return float("inf")
-        r = np.log(b[c][ok] / a[c][ok])
-        worst = max(worst, float(np.median(np.abs(r - np.median(r)))))
-    return worst
+    ratios = _log_ratios(a, b)
+    if any(len(r) < 3 for r in ratios):
+        return float("inf")
+    return max(float(np.median(np.abs(r - np.median(r)))) for r in ratios)
+
+
+def _log_ratios(a: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
+    """Per channel, log(b / a) of the percentiles where both lie in the usable range."""
+    ok = (a > _USABLE[0]) & (a < _USABLE[1]) & (b > _USABLE[0]) & (b < _USABLE[1])
+    return [np.log(b[c][ok[c]] / a[c][ok[c]]) for c in range(3)]

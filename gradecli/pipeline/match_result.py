@@ -10,13 +10,14 @@ import dataclasses
 import json
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from gradecli import __version__
 from gradecli.color.lut import Lut
 from gradecli.io.files import write_atomic
 
 __all__ = ["ShotResult", "ClipResult", "MatchPair", "MatchResult", "scene_partners",
-           "write_report"]
+           "scene_words", "write_report"]
 
 
 @dataclass
@@ -167,6 +168,14 @@ def scene_partners(scenes_by_clip: dict[str, set[int]]) -> dict[str, list[str]]:
         if others:
             out[path] = others
     return out
+
+
+def scene_words(partners: list[str]) -> str:
+    """"same scene as b.mp4, c.mp4 (matched by colour)" for the clips :func:`scene_partners`
+    gives a clip ("" for none)."""
+    if not partners:
+        return ""
+    return f"same scene as {', '.join(Path(p).name for p in partners)} (matched by colour)"
 
 
 def write_report(result: MatchResult, path: str | os.PathLike) -> None:

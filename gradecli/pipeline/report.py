@@ -38,7 +38,7 @@ from gradecli.io.report import (
     write_pdf,
 )
 from gradecli.io.video import pyav_version, read_frames_at
-from gradecli.pipeline.match_result import scene_partners
+from gradecli.pipeline.match_result import scene_partners, scene_words
 
 __all__ = ["REPORT_EXTENSIONS", "check_report", "match_luts", "match_report_data",
            "match_report_items",
@@ -187,8 +187,7 @@ def _match_item(clip: dict, base: Path | None, notes: list[str],
     lines = (f"look {_look_words(clip.get('look_before', {}))} → "
              f"{_look_words(clip.get('look_after', {}))}",)
     if partners:
-        lines += (f"same scene as {', '.join(Path(p).name for p in partners)} "
-                  "(matched by colour)",)
+        lines += (scene_words(partners),)
     luts = _png(lut_ramps_png(ramps), "each shot's LUT on a neutral ramp") if ramps else None
     return ItemPart(Path(clip["path"]).name, clip["path"], clip.get("output"), duration or None,
                     cuts, tuple(parts), scopes, lines, luts)

@@ -48,7 +48,6 @@ from gradecli.engine.analysis import ClipAnalysis
 from gradecli.pipeline.analysis import MediaProfile
 from gradecli.pipeline.shot_fit import ShotGoal
 from gradecli.pipeline.shot_look import (
-    content_similarity,
     scene_noise_scale,
     similarity_matrix,
     unbarred,
@@ -59,13 +58,14 @@ __all__ = ["SCENE_LINK", "Anchor", "SceneItem", "SceneShift", "clip_scene_shifts
            "profile_look_difference", "same_scene_goal", "scene_look_difference", "scenes",
            "scene_shifts", "shifted", "target_anchors"]
 
-_LUMA = np.array([0.2126, 0.7152, 0.0722])  # BT.709 / sRGB luminance of linear R, G, B
 #: Content similarity (shot_look.content_similarity) above which two shots may be one scene
 #: here. Stricter than shot_look.SAME_SCENE (0.8), since a false link makes two pictures' colours
 #: agree, content and all: different photos reach 0.81 (a mountain meadow against dune grass),
 #: while the bundled Caminandes shots against its 3500 K copy measure 0.94-1.00. Linked pictures
 #: must also differ by gains alone (scene_balance.gain_spread <= GAIN_SPREAD).
 SCENE_LINK = 0.9
+
+
 @dataclass(frozen=True)
 class SceneItem:
     """One shot as scene matching sees it: its bar-cropped ``picture`` (None: no scene), its
@@ -109,27 +109,20 @@ def scenes(pictures: list[np.ndarray | None], balances: list[np.ndarray] | None 
     per-channel gains (gain_spread at most GAIN_SPREAD); linked pictures, and so their scenes,
     are one scene (single linkage). Missing pictures are scenes of their own. Scenes in order
     of their first member."""
-    n = len(pictures)
+    from scipy.sparse.csgraph import connected_components
+
+    missing = np.array([p is None for p in pictures], bool)
     linked = similarity_matrix(pictures) >= threshold
+    linked[missing, :] = linked[:, missing] = False
     if balances is not None:
         for i, j in zip(*np.nonzero(np.triu(linked, 1)), strict=True):
             if gain_spread(balances[i], balances[j]) > GAIN_SPREAD:
                 linked[i, j] = linked[j, i] = False
-    scene = [-1] * n
-    found: list[list[int]] = []
-    for i in range(n):
-        if scene[i] >= 0:
-            continue
-        scene[i], members, todo = len(found), [i], [i]
-        while todo:
-            j = todo.pop()
-            for k in np.flatnonzero(linked[j]):
-                if scene[k] < 0 and pictures[k] is not None and pictures[j] is not None:
-                    scene[k] = scene[i]
-                    members.append(int(k))
-                    todo.append(int(k))
-        found.append(sorted(members))
-    return found
+    _, labels = connected_components(linked, directed=False)
+    found: dict[int, list[int]] = {}
+    for i, label in enumerate(labels):  # in order of first member
+        found.setdefault(int(label), []).append(i)
+    return list(found.values())
 
 
 def _average_noise(weights: np.ndarray, members: list[int], all_scenes: list[list[int]]) -> float:
@@ -195,9 +188,7 @@ def scene_shifts(
 def shifted(look: ShotLook, shift: SceneShift, goal: ShotLook) -> ShotLook:
     """The look whose gains are ``look``'s times ``shift``'s, with ``goal``'s black point: where
     a shot of a scene goes (a transfer from ``look`` to it applies exactly ``shift.gains``)."""
-    g = look.gains * np.asarray(shift.gains)
-    return ShotLook((float(np.log(g[0] / g[1])), float(np.log(g[2] / g[1]))),
-                    float(np.log2(_LUMA @ g)), goal.black, goal.confidence)
+    return ShotLook.from_gains(look.gains * np.asarray(shift.gains), goal.black, goal.confidence)
 
 
 def clip_scene_shifts(analyses: list[ClipAnalysis], looks: list[list[ShotLook]], tgt: Target,
@@ -240,14 +231,11 @@ def scene_look_difference(a: ShotLook, b: ShotLook,
     ``balances`` (color.scene_balance.colour_balance of the samples the pictures come from) are
     given, ``b`` is read as ``a`` changed by the gains their colours measure, ``b``'s black
     kept: exact where the estimator reads about two thirds of a cast."""
-    pa, pb = pictures
     ba, bb = balances
-    if pa is None or pb is None or ba is None or bb is None or \
-            content_similarity(pa, pb) < SCENE_LINK or gain_spread(ba, bb) > GAIN_SPREAD:
+    if ba is None or bb is None or len(scenes(list(pictures), [ba, bb])) > 1:
         return look_difference(a, b)
-    g = a.gains * np.exp(balance_change(ba, bb))
-    measured = ShotLook((float(np.log(g[0] / g[1])), float(np.log(g[2] / g[1]))),
-                        float(np.log2(_LUMA @ g)), b.black, b.confidence)
+    measured = ShotLook.from_gains(a.gains * np.exp(balance_change(ba, bb)), b.black,
+                                   b.confidence)
     return look_difference(a, measured)
 
 

@@ -176,3 +176,12 @@ def test_change_evidence_reads_the_module_threshold_at_each_call(monkeypatch):
     monkeypatch.setattr(look_estimate, "EVIDENCE", 1e9)
     assert change_evidence(NEUTRAL, warm) == 0.0
     assert fitted < 1.0
+
+
+def test_a_look_is_rebuilt_from_its_gains():
+    from gradecli.color.look_estimate import ShotLook
+
+    look = ShotLook((0.3, -0.2), -0.4, 0.05, 0.7)
+    again = ShotLook.from_gains(look.gains, look.black, look.confidence)
+    np.testing.assert_allclose(again.cast, look.cast, atol=1e-12)
+    assert abs(again.exposure - look.exposure) < 1e-12 and again.black == look.black
