@@ -13,7 +13,11 @@ truth is G applied to A. Photos and looks are held out from training:
 
 Rows: ``identity`` (the source unchanged: how strong the looks are), ``reinhard``,
 ``histogram`` and ``mkl`` (``fit_transfer(method, lab(A), lab(G(B)),
-encoding="srgb")`` baked into a 33^3 LUT), and the model (fp32 and int8 ONNX, CPU provider).
+encoding="srgb")`` baked into a 33^3 LUT), the model (fp32 and int8 ONNX, CPU provider), and
+two bounds that no method can reach from pictures alone: the reference's look at mid grey (its
+cast and exposure, read off the look LUT) known exactly, with the source's look estimated as
+gradecli does, or known (the source is uncast). They show what a perfect reading of the cast and
+exposure would give, and what the looks' contrast, saturation and split tones leave beyond it.
 Columns: mean CIEDE2000 of the output against the ground truth (mean over pixels, then pairs),
 mean PSNR on code values 0..1, and the same-look error: source G(A), reference G(B), mean
 CIEDE2000 of the output against the source G(A) (a method should leave it unchanged). For the
@@ -47,9 +51,15 @@ if str(REPO) not in sys.path:
 
 from gradecli.color import look_estimate, look_prior  # noqa: E402
 from gradecli.color.ciede2000 import delta_e2000  # noqa: E402
-from gradecli.color.look_estimate import NEUTRAL, estimate_look, remove_look  # noqa: E402
+from gradecli.color.look_estimate import (  # noqa: E402
+    NEUTRAL,
+    ShotLook,
+    estimate_look,
+    remove_look,
+    transfer_look,
+)
 from gradecli.color.lut import Lut  # noqa: E402
-from gradecli.color.spaces import rgb_to_lab  # noqa: E402
+from gradecli.color.spaces import get_encoding, rgb_to_lab  # noqa: E402
 from gradecli.color.transfer import fit_transfer  # noqa: E402
 from gradecli.io.luts import read_lut  # noqa: E402
 from gradecli.pipeline.shot_look import look_transfer_lut  # noqa: E402
@@ -63,6 +73,10 @@ N_GEN_LOOKS = 12
 PAIRS_PER_LOOK = 6
 EVAL_SIDE = 256
 LUT_SIZE = 33
+#: Bounds, not methods: the reference's look at mid grey (cast and exposure) known exactly, the
+#: source's estimated as gradecli does (what a perfect reference estimate would reach), or known.
+ORACLE_EST = "bound: true ref cast+exposure, source estimated"
+ORACLE_KNOWN = "bound: true ref cast+exposure, source known"
 
 
 @dataclass
@@ -152,14 +166,30 @@ def _look_lut(src: np.ndarray, ref: np.ndarray) -> Lut:
                              LUT_SIZE)[0]
 
 
+def grey_look(lut: Lut) -> ShotLook:
+    """What a look LUT does to mid grey (linear 0.18 in sRGB code values) as a cast and an
+    exposure: the part of a look the estimator reads, known exactly (for the oracle rows)."""
+    enc = get_encoding("srgb")
+    grey = enc.encode(np.full((1, 1, 3), 0.18))
+    out = enc.decode(lut.apply(grey)).reshape(3)
+    return ShotLook.from_gains(np.maximum(out, 1e-4) / 0.18)
+
+
+def _oracle_lut(source: ShotLook, goal: ShotLook) -> Lut:
+    return Lut.from_function(lambda x: transfer_look(source, goal, x, "srgb", 1.0),
+                             size=LUT_SIZE)
+
+
 def blind_removal(photos: dict[str, np.ndarray], looks: dict[str, Lut]) -> dict[str, tuple]:
     """Per look: mean dE00 to the originals of the graded photos, of the graded photos with
-    their estimated look removed outright (``remove_look``), and with it removed as ``match
-    --target neutral`` does (only as far as it stands out from content noise), over all
+    their estimated look removed outright (``remove_look``), with it removed as ``match
+    --target neutral`` does (only as far as it stands out from content noise), and, as a bound,
+    with the look's true cast and exposure at mid grey removed (:func:`grey_look`), over all
     photos."""
     out = {}
     for name, lut in looks.items():
-        graded_de, removed_de, gated_de = [], [], []
+        graded_de, removed_de, gated_de, bound_de = [], [], [], []
+        bound = _oracle_lut(grey_look(lut), NEUTRAL)
         for pic in photos.values():
             graded = lut.apply(pic)
             look = estimate_look(graded.reshape(-1, 3), "srgb", graded)
@@ -167,25 +197,27 @@ def blind_removal(photos: dict[str, np.ndarray], looks: dict[str, Lut]) -> dict[
             removed_de.append(_de(remove_look(look, graded), pic))
             gated = look_transfer_lut(look, NEUTRAL, "srgb", 1.0, LUT_SIZE, noise_scale=1.0)[0]
             gated_de.append(_de(gated.apply(graded), pic))
-        out[name] = (float(np.mean(graded_de)), float(np.mean(removed_de)),
-                     float(np.mean(gated_de)))
+            bound_de.append(_de(bound.apply(graded), pic))
+        out[name] = tuple(float(np.mean(v)) for v in (graded_de, removed_de, gated_de, bound_de))
     return out
 
 
 def format_blind(res: dict[str, tuple]) -> str:
     """The blind look-removal table: per look, and the goal line."""
     lines = ["| look | graded vs original dE00 | look removed | reduction | removed as "
-             "--target neutral | reduction |", "|---|---|---|---|---|---|"]
+             "--target neutral | reduction | bound: true cast+exposure removed | reduction |",
+             "|---|---|---|---|---|---|---|---|"]
 
-    def row(name: str, g: float, r: float, n: float) -> str:
-        return (f"| {name} | {g:.2f} | {r:.2f} | {100 * (1 - r / g):+.0f}% | {n:.2f} | "
-                f"{100 * (1 - n / g):+.0f}% |")
+    def row(name: str, g: float, *rest: float) -> str:
+        return f"| {name} | {g:.2f} | " + " | ".join(
+            f"{r:.2f} | {100 * (1 - r / g):+.0f}%" for r in rest) + " |"
 
-    for name, (g, r, n) in res.items():
-        lines.append(row(name, g, r, n))
-    means = [float(np.mean([v[k] for v in res.values()])) for k in range(3)]
+    for name, values in res.items():
+        lines.append(row(name, *values))
+    means = [float(np.mean([v[k] for v in res.values()])) for k in range(4)]
     lines.append(row("all", *means))
-    for k, what in ((1, "removed outright"), (2, "removed as --target neutral")):
+    for k, what in ((1, "removed outright"), (2, "removed as --target neutral"),
+                    (3, "bound, not a method")):
         worst = min(1 - v[k] / v[0] for v in res.values())
         ok = "PASS" if worst >= 0.40 else "FAIL"
         lines.append(f"\ngoal look removal >= 40% per look ({what}): worst {100 * worst:+.0f}% "
@@ -228,7 +260,8 @@ def evaluate(
             a = names[perm[k]]
             b = names[perm[(k + 1) % len(names)]]
             pairs.append((look_name, a, b))
-    rows: dict[str, Row] = {"identity": Row("identity"), "look": Row("look")}
+    rows: dict[str, Row] = {"identity": Row("identity"), "look": Row("look"),
+                            ORACLE_EST: Row(ORACLE_EST), ORACLE_KNOWN: Row(ORACLE_KNOWN)}
     if with_baselines:
         for m in BASELINES:
             rows[m] = Row(m)
@@ -260,6 +293,16 @@ def evaluate(
         rows["look"].de.append(_de(out, truth))
         rows["look"].psnr.append(_psnr(out, truth))
         rows["look"].same.append(_de(_look_lut(same_src, ref).apply(same_src), same_src))
+        true = grey_look(looks[look_name])
+        for key, source, same_source in (
+            (ORACLE_EST, estimate_look(src.reshape(-1, 3), "srgb", src),
+             estimate_look(same_src.reshape(-1, 3), "srgb", same_src)),
+            (ORACLE_KNOWN, NEUTRAL, true),
+        ):
+            out = _oracle_lut(source, true).apply(src)
+            rows[key].de.append(_de(out, truth))
+            rows[key].psnr.append(_psnr(out, truth))
+            rows[key].same.append(_de(_oracle_lut(same_source, true).apply(same_src), same_src))
         for m in BASELINES if with_baselines else ():
             out = _baseline_lut(m, src, ref).apply(src)
             rows[m].de.append(_de(out, truth))

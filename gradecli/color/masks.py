@@ -110,10 +110,20 @@ _LUMA_FLOOR = 0.1
 _KEY_IN, _KEY_OUT = 2.0, 3.2
 
 
+def _mix(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``x @ rows.T`` (..., k) float32 of pixels x (..., 3) and a (k, 3) matrix, written as
+    element-wise products and sums: a matrix product sums in an order that depends on the
+    array's shape and the machine's threads (BLAS), so a picture and the same pixels as a list
+    would differ in the last bit; this is the same for every shape."""
+    x = np.asarray(x, np.float32)
+    m = np.asarray(rows, np.float32)
+    return np.stack([x[..., 0] * m[k, 0] + x[..., 1] * m[k, 1] + x[..., 2] * m[k, 2]
+                     for k in range(m.shape[0])], axis=-1)
+
+
 def ycbcr_chroma(rgb: np.ndarray) -> np.ndarray:
     """(Cb, Cr) in 8-bit codes (..., 2) of R'G'B' code values 0..1 (BT.601 full range)."""
-    x = np.asarray(rgb, np.float32)
-    return x @ (255.0 * _BT601[1:].T) + 128.0
+    return _mix(rgb, 255.0 * _BT601[1:]) + np.float32(128.0)
 
 
 def skin_chroma(rgb: np.ndarray) -> np.ndarray:
@@ -126,7 +136,7 @@ def skin_chroma(rgb: np.ndarray) -> np.ndarray:
     in hue by 10..20 degrees or carry more saturation for their lightness, and a warm grey wall
     carries much less."""
     x = np.asarray(rgb, np.float32)
-    d = x @ (255.0 * _BT601[1:].T).astype(np.float32)
+    d = _mix(x, 255.0 * _BT601[1:])
     hue = np.arctan2(d[..., 1], d[..., 0])
     hue *= np.float32(180.0 / np.pi)
     hue += np.where(hue < 0.0, np.float32(360.0), np.float32(0.0))  # 0..360
@@ -135,8 +145,8 @@ def skin_chroma(rgb: np.ndarray) -> np.ndarray:
 
 
 def _luma(rgb: np.ndarray) -> np.ndarray:
-    """BT.601 Y' (..., ) 0..1 of R'G'B' 0..1."""
-    return np.asarray(rgb, np.float32) @ _BT601[0]
+    """BT.601 Y' (..., ) 0..1 of R'G'B' 0..1 (the same for every shape, see :func:`_mix`)."""
+    return _mix(rgb, _BT601[:1])[..., 0]
 
 
 def _fit_part(pixels: np.ndarray, faces: int) -> SkinModel | None:
