@@ -16,11 +16,13 @@ the whole calibrated look, calibrated by one factor (``by_part=False``) and part
 ``grade --prompt`` does). The other parts move the same figures (desaturation takes b* away,
 fade and split tones add chroma to a near-grey photo), so only the tone rows isolate their part.
 
-Run: python benchmarks/bench_prompt_strength.py (about 50 s).
+Run: python benchmarks/bench_prompt_strength.py [--photos train] (about 50 s; ``--photos train``:
+the training photos instead, about 3 minutes).
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -48,8 +50,12 @@ PROMPTS = {
 }
 
 
-def photos() -> dict[str, np.ndarray]:
-    out = eval_photos() if MANIFEST.exists() else {}
+def photos(split: str = "eval") -> dict[str, np.ndarray]:
+    """The test photos: the held-out ``eval`` photos and the project's stills, or (``"train"``)
+    the training photos alone."""
+    out = eval_photos(split=split) if MANIFEST.exists() else {}
+    if split == "train":
+        return out
     for p in sorted((REPO / "examples" / "stills").glob("*")):
         if p.suffix.lower() in (".png", ".jpg"):
             out[p.stem] = _downscale(read_image(p).rgb, 256)
@@ -66,8 +72,12 @@ def measure(what: str, before: np.ndarray, after: np.ndarray) -> float:
     return float(100.0 * (ca / cb - 1.0))
 
 
-def main() -> int:
-    pics = photos()
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--photos", choices=("eval", "train"), default="eval",
+                    help="eval: the held-out photos and examples/stills (default); train: the "
+                         "56 training photos, a wider check of the same figures")
+    pics = photos(ap.parse_args(argv).photos)
     rows, goals = [], []
     for prompt, what in PROMPTS.items():
         params = build_look(prompt).params
