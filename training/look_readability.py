@@ -26,11 +26,10 @@ import argparse
 
 import numpy as np
 
-from gradecli.color.look_features import look_features
 from gradecli.color.lut import Lut
 from gradecli.color.spaces import get_encoding, rgb_to_lab
 from training.looks import sample_look
-from training.tune_looks import ALPHAS, grouped_cv, random_crop, train_photos
+from training.tune_looks import ALPHAS, graded_rows, grouped_cv, train_photos
 
 #: Linear greys (dark, mid, light) at which a look's cast and exposure are read.
 LEVELS = np.array([0.03, 0.18, 0.6])
@@ -60,21 +59,13 @@ def look_quantities(grade) -> np.ndarray:
 def dataset(photos: dict[str, np.ndarray], per_photo: int, seed: int):
     """(features (M, F), quantities (M, 7), photo per row): every photo under ``per_photo``
     random looks (whole photo and random crops alternating)."""
-    rng = np.random.default_rng([seed, 51])
-    xs, ys, groups = [], [], []
-    for name in sorted(photos):
-        for j in range(per_photo):
-            pic = photos[name] if j % 2 == 0 else random_crop(photos[name], rng)
-            look = sample_look(np.random.default_rng([seed, 53, len(xs)]), identity_prob=0.0)
-            grade = Lut(look.table(17).astype(np.float64)).apply
-            graded = grade(pic)
-            f = look_features(graded.reshape(-1, 3), "srgb", graded)
-            if f is None:
-                continue
-            xs.append(f)
-            ys.append(look_quantities(grade))
-            groups.append(name)
-    return np.array(xs), np.array(ys), groups
+
+    def grade(i: int):
+        look = sample_look(np.random.default_rng([seed, 53, i]), identity_prob=0.0)
+        return Lut(look.table(17).astype(np.float64)).apply
+
+    return graded_rows(photos, per_photo, np.random.default_rng([seed, 51]), grade,
+                       look_quantities)
 
 
 def r2(pred: np.ndarray, truth: np.ndarray) -> float:

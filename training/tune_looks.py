@@ -127,22 +127,32 @@ def random_grade(rng: np.random.Generator, i: int, seed: int):
     return lambda x: apply_cast(x, cast)
 
 
-def dataset(photos: dict[str, np.ndarray], per_photo: int, seed: int):
-    """(features (M, F), targets (M, 3), photo name per row)."""
-    rng = np.random.default_rng([seed, 31])
+def graded_rows(photos: dict[str, np.ndarray], per_photo: int, rng: np.random.Generator,
+                make_grade, read) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(features (M, F), ``read(grade)`` per row (M, T), photo name per row): every photo
+    (whole and a random crop alternating, crops drawn from ``rng``) under ``per_photo`` grades
+    ``make_grade(row index)`` (functions of sRGB code values); pictures with no features are
+    left out."""
     xs, ys, groups = [], [], []
     for name in sorted(photos):
         for j in range(per_photo):
             pic = photos[name] if j % 2 == 0 else random_crop(photos[name], rng)
-            grade = random_grade(rng, len(xs), seed)
+            grade = make_grade(len(xs))
             graded = grade(pic)
             f = look_features(graded.reshape(-1, 3), "srgb", graded)
             if f is None:
                 continue
             xs.append(f)
-            ys.append(grey_response(grade))
+            ys.append(read(grade))
             groups.append(name)
     return np.array(xs), np.array(ys), groups
+
+
+def dataset(photos: dict[str, np.ndarray], per_photo: int, seed: int):
+    """(features (M, F), targets (M, 3), photo name per row)."""
+    rng = np.random.default_rng([seed, 31])
+    return graded_rows(photos, per_photo, rng, lambda i: random_grade(rng, i, seed),
+                       grey_response)
 
 
 def fit_ridge(x: np.ndarray, y: np.ndarray, alpha: float):
