@@ -269,6 +269,15 @@ def _findings(results: dict) -> str:
             + f". The model is {better} on the truth; neither beats no change ({ident:.2f}), so "
             "`--method model` is never a default: it is used only when asked for.\n"
         )
+    bound = de.get("bound: true ref cast+exposure, source estimated")
+    if bound is not None and ident:
+        lines.append(
+            f"- Bound, not a method: the reference's true cast and exposure at mid grey, the "
+            f"source's look estimated, give {bound:.2f} ({100 * (1 - bound / ident):.0f}% below "
+            "no change). A perfect reading of those alone does not reach the look issue's 25%, "
+            "and the rest of a look (split tones, contrast, saturation) is told from one "
+            "picture a third at most (`python -m training.look_readability`).\n"
+        )
     if same and same.get("model fp32", 0.0) >= 1.0:
         lines.append(
             f"- Measured: same-look pairs are changed by {same['model fp32']:.2f} dE00 on "
