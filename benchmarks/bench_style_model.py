@@ -56,14 +56,14 @@ from gradecli.color.look_estimate import (  # noqa: E402
     ShotLook,
     estimate_look,
     remove_look,
-    transfer_look,
 )
 from gradecli.color.lut import Lut  # noqa: E402
-from gradecli.color.spaces import get_encoding, rgb_to_lab  # noqa: E402
+from gradecli.color.spaces import rgb_to_lab  # noqa: E402
 from gradecli.color.transfer import fit_transfer  # noqa: E402
 from gradecli.io.luts import read_lut  # noqa: E402
 from gradecli.pipeline.shot_look import look_transfer_lut  # noqa: E402
 from training.looks import sample_look  # noqa: E402
+from training.tune_looks import grey_response  # noqa: E402
 
 MANIFEST = REPO / "training" / "data" / "manifest.json"
 HAND_LOOKS = REPO / "examples" / "looks"
@@ -167,17 +167,16 @@ def _look_lut(src: np.ndarray, ref: np.ndarray) -> Lut:
 
 
 def grey_look(lut: Lut) -> ShotLook:
-    """What a look LUT does to mid grey (linear 0.18 in sRGB code values) as a cast and an
-    exposure: the part of a look the estimator reads, known exactly (for the oracle rows)."""
-    enc = get_encoding("srgb")
-    grey = enc.encode(np.full((1, 1, 3), 0.18))
-    out = enc.decode(lut.apply(grey)).reshape(3)
-    return ShotLook.from_gains(np.maximum(out, 1e-4) / 0.18)
+    """What a look LUT does to mid grey as a cast and an exposure
+    (training.tune_looks.grey_response): the part of a look the estimator reads, known exactly
+    (for the bounds)."""
+    cast_rg, cast_bg, stops = grey_response(lut.apply)
+    return ShotLook((float(cast_rg), float(cast_bg)), float(stops))
 
 
 def _oracle_lut(source: ShotLook, goal: ShotLook) -> Lut:
-    return Lut.from_function(lambda x: transfer_look(source, goal, x, "srgb", 1.0),
-                             size=LUT_SIZE)
+    """The change from ``source`` to ``goal`` made in full (no content-noise threshold)."""
+    return look_transfer_lut(source, goal, "srgb", 1.0, LUT_SIZE, noise_scale=0.0)[0]
 
 
 def blind_removal(photos: dict[str, np.ndarray], looks: dict[str, Lut]) -> dict[str, tuple]:

@@ -27,33 +27,27 @@ import argparse
 import numpy as np
 
 from gradecli.color.lut import Lut
-from gradecli.color.spaces import get_encoding, rgb_to_lab
+from gradecli.color.spaces import rgb_to_lab
 from training.looks import sample_look
-from training.tune_looks import ALPHAS, graded_rows, grouped_cv, train_photos
+from training.tune_looks import ALPHAS, graded_rows, grey_response, grouped_cv, train_photos
 
 #: Linear greys (dark, mid, light) at which a look's cast and exposure are read.
 LEVELS = np.array([0.03, 0.18, 0.6])
 QUANTITIES = ("mid-grey cast log R/G", "mid-grey cast log B/G", "mid-grey exposure (stops)",
               "split tone log R/G", "split tone log B/G", "contrast (stops, light - dark)",
               "saturation (log chroma gain)")
-_LUMA = np.array([0.2126, 0.7152, 0.0722])
 _SAT_COLOURS = np.clip(0.45 + 0.25 * np.random.default_rng(5).standard_normal((1, 64, 3)),
                        0.05, 0.95)
 
 
 def look_quantities(grade) -> np.ndarray:
     """The QUANTITIES (7,) of a grade (a function of sRGB code values (..., 3) 0..1)."""
-    enc = get_encoding("srgb")
-    greys = enc.encode(np.repeat(LEVELS[:, None], 3, axis=1))[None]
-    lin = np.maximum(enc.decode(np.clip(grade(greys)[0], 0.0, 1.0)), 1e-5)
-    cast = np.stack([np.log(lin[:, 0] / lin[:, 1]), np.log(lin[:, 2] / lin[:, 1])], axis=1)
-    stops = np.log2(lin @ _LUMA / LEVELS)
+    dark, mid, light = (grey_response(grade, level) for level in LEVELS)
     before = rgb_to_lab(_SAT_COLOURS, "srgb")[0]
     after = rgb_to_lab(np.clip(grade(_SAT_COLOURS), 0.0, 1.0), "srgb")[0]
     sat = np.log(np.hypot(after[:, 1], after[:, 2]).mean() / np.hypot(before[:, 1],
                                                                       before[:, 2]).mean())
-    return np.array([cast[1, 0], cast[1, 1], stops[1], *(cast[2] - cast[0]),
-                     stops[2] - stops[0], sat])
+    return np.array([*mid, *(light[:2] - dark[:2]), light[2] - dark[2], sat])
 
 
 def dataset(photos: dict[str, np.ndarray], per_photo: int, seed: int):

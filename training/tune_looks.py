@@ -102,15 +102,16 @@ def random_crop(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return rgb[y0:y0 + ch, x0:x0 + cw]
 
 
-def grey_response(grade) -> np.ndarray:
-    """What a grade (a function of sRGB code values) does to mid grey (18 % linear): its cast
-    (log R/G, log B/G of the output's linear light) and exposure (stops), the quantities the
-    estimator learns. For a plain cast these are its gains and exposure."""
+def grey_response(grade, level: float = 0.18) -> np.ndarray:
+    """What a grade (a function of sRGB code values) does to a grey of linear ``level`` (mid
+    grey, 18 %, by default): its cast (log R/G, log B/G of the output's linear light) and
+    exposure (stops), the quantities the estimator learns. For a plain cast these are its gains
+    and exposure."""
     enc = get_encoding("srgb")
-    grey = np.full((1, 3), float(enc.encode(np.array(0.18))))
+    grey = np.full((1, 3), float(enc.encode(np.array(level))))
     lin = np.maximum(enc.decode(np.clip(grade(grey)[0], 0.0, 1.0)), 1e-6)
     return np.array([np.log(lin[0] / lin[1]), np.log(lin[2] / lin[1]),
-                     np.log2(float(_LUMA @ lin) / 0.18)])
+                     np.log2(float(_LUMA @ lin) / level)])
 
 
 def random_grade(rng: np.random.Generator, i: int, seed: int):
